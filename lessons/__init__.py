@@ -1,0 +1,1 @@
+"""The kata's lessons, and the `python -m lessons` tool that drives them."""

@@ -1,0 +1,65 @@
+"""python -m lessons [status | start N | tags | verify | rewrite BRANCH]"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from . import catalog, rewrite, start, tags, verify
+from .git import GitError
+from .stages import StageError
+
+
+def status() -> int:
+    """Run every lesson's tests quietly; the progress table is printed at the end."""
+    command = [sys.executable, "-m", "pytest", "lessons", "-q", "--tb=no", "--no-header", "-rN"]
+    return subprocess.run(command, cwd=catalog.ROOT, check=False).returncode
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per job."""
+    main = argparse.ArgumentParser(
+        prog="python -m lessons", description="Work through the Flask kata, one lesson at a time."
+    )
+    commands = main.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("status", help="show your progress through the lessons (the default)")
+    begin = commands.add_parser("start", help="start lesson N on a branch of your own")
+    begin.add_argument("lesson", help="the lesson number, such as 3 or 03")
+    commands.add_parser(
+        "tags", help="build the lesson-NN and complete tags from main (maintainers)"
+    )
+    check = commands.add_parser(
+        "verify", help="prove every lesson is red before and green after (maintainers)"
+    )
+    check.add_argument(
+        "--jobs", type=int, default=None, help="pytest runs at a time (default: one per core)"
+    )
+    take = commands.add_parser(
+        "rewrite",
+        help="rewrite reference.patch files and solution/ from an edited staged branch (maintainers)",
+    )
+    take.add_argument("branch", help="a branch made from the tag `complete`, with stages edited")
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command given on the command line."""
+    arguments = parser().parse_args(argv)
+    try:
+        if arguments.command == "start":
+            return start.run(arguments.lesson)
+        if arguments.command == "tags":
+            return tags.run()
+        if arguments.command == "verify":
+            return verify.run(jobs=arguments.jobs)
+        if arguments.command == "rewrite":
+            return rewrite.run(arguments.branch)
+        return status()
+    except (GitError, StageError) as error:
+        print(f"python -m lessons: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

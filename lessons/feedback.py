@@ -1,0 +1,57 @@
+"""Failure messages for the lesson tests, written for someone new to Flask.
+
+Every message says what was expected, what came back, and what to try next.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+BODY_PREVIEW = 160
+
+
+class Response(Protocol):
+    """What the messages need from a test-client response."""
+
+    status: str
+    mimetype: str | None
+
+    def get_data(self, as_text: bool = False) -> Any: ...
+
+
+def explain(expected: str, got: str, tip: str) -> str:
+    """An assertion message: what was expected, what came back, what to try."""
+    parts = (("Expected:", expected), ("Got:", got), ("Try:", tip))
+    return "".join(f"\n  {label:<9} {_indent(text)}" for label, text in parts)
+
+
+def show(response: Response) -> str:
+    """One line that describes a response: status, content type and the start of the body."""
+    body = response.get_data(as_text=True)
+    if len(body) > BODY_PREVIEW:
+        body = body[:BODY_PREVIEW] + "..."
+    content = response.mimetype or "no Content-Type"
+    return (
+        f"{response.status} ({content}) {body!r}"
+        if body
+        else f"{response.status} ({content}), empty body"
+    )
+
+
+def json_object(response: Response, request: str, tip: str) -> dict[str, Any]:
+    """The JSON object in the response's body; fail with a clear message if there is none."""
+    text = response.get_data(as_text=True)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    assert isinstance(data, dict), explain(
+        f"{request} to answer with a JSON object", show(response), tip
+    )
+    return data
+
+
+def _indent(text: str) -> str:
+    """Line up the continuation lines of a multi-line part under its first line."""
+    return "\n".join(text.strip().splitlines()).replace("\n", "\n" + " " * 12)

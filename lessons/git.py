@@ -1,0 +1,93 @@
+"""Run git as a subprocess, the same way on every machine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+# Settings that would otherwise make results depend on the user's git config.
+NEUTRAL_CONFIG = (
+    "-c",
+    "core.autocrlf=false",
+    "-c",
+    "core.safecrlf=false",
+    "-c",
+    "apply.whitespace=nowarn",
+    "-c",
+    "commit.gpgSign=false",
+    "-c",
+    "i18n.commitEncoding=UTF-8",
+    "-c",
+    "diff.noprefix=false",
+    "-c",
+    "diff.mnemonicPrefix=false",
+)
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message says which and why."""
+
+
+def git(
+    repo: Path,
+    *args: str,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> str:
+    """Run `git args` in repo and return its output, stripped; raise GitError on failure."""
+    return git_bytes(repo, *args, input=input, env=env).decode("utf-8", "replace").strip()
+
+
+def git_bytes(
+    repo: Path,
+    *args: str,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+) -> bytes:
+    """Run `git args` in repo and return its raw output; raise GitError on failure."""
+    try:
+        result = subprocess.run(
+            ["git", *NEUTRAL_CONFIG, *args],
+            cwd=repo,
+            input=input,
+            capture_output=True,
+            env={**os.environ, "LC_ALL": "C", **(env or {})},
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH: install git first.") from None
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"git {' '.join(args)} failed: {message}")
+    return result.stdout
+
+
+def toplevel(path: Path) -> Path:
+    """Return the root of the git work tree that holds path."""
+    return Path(git(path, "rev-parse", "--show-toplevel"))
+
+
+def ref_exists(repo: Path, ref: str) -> bool:
+    """Tell whether ref names a commit in repo."""
+    try:
+        git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except GitError:
+        return False
+    return True
+
+
+def changed_files(repo: Path, *paths: str) -> list[str]:
+    """List tracked files under paths whose changes are not committed (staged or not)."""
+    output = git(repo, "status", "--porcelain", "--untracked-files=no", "--", *paths)
+    return [line[3:] for line in output.splitlines()]
+
+
+@contextmanager
+def scratch_index(repo: Path) -> Iterator[dict[str, str]]:
+    """Yield the environment for git commands that work in a throwaway index."""
+    with TemporaryDirectory(prefix="kata-index-") as folder:
+        yield {"GIT_INDEX_FILE": str(Path(folder) / "index")}

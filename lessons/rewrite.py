@@ -1,0 +1,101 @@
+"""`python -m lessons rewrite BRANCH`: take the reference steps back from an edited staged history.
+
+A maintainer builds the tags, branches from `complete`, edits stages with an interactive
+rebase (or adds a commit for a new lesson), then runs this command. Commit i of the
+branch's first-parent history, counting from its root, is stage i: the skeleton is read
+from the root commit, lessons/NN/reference.patch from the diff of solution/ between
+stage NN-1 and stage NN, and solution/ from the tip.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from . import catalog
+from .git import GitError, changed_files, git, git_bytes, ref_exists
+
+WRITTEN = ("solution", "lessons/skeleton", "lessons/*/reference.patch")
+EXCLUDED = (":!solution", ":!lessons/skeleton", ":!lessons/*/reference.patch")
+DIFF_OPTIONS = (
+    "diff",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-renames",
+    "--full-index",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
+
+
+def stage_commits(repo: Path, branch: str) -> list[str]:
+    """The branch's first-parent history from its root: commit i is stage i."""
+    return git(repo, "rev-list", "--first-parent", "--reverse", branch).splitlines()
+
+
+def reference_patch(repo: Path, before: str, after: str) -> bytes:
+    """The change to solution/ from one stage to the next, in the form reference.patch keeps."""
+    return git_bytes(repo, *DIFF_OPTIONS, before, after, "--", "solution/")
+
+
+def write_tree(repo: Path, commit: str, source: str, destination: Path) -> None:
+    """Replace the folder destination with source/ as commit holds it."""
+    if destination.exists():
+        shutil.rmtree(destination)
+    for path in git(repo, "ls-tree", "-r", "--name-only", commit, "--", f"{source}/").splitlines():
+        target = destination / path.removeprefix(f"{source}/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(git_bytes(repo, "cat-file", "blob", f"{commit}:{path}"))
+
+
+def run(branch: str, root: Path = catalog.ROOT) -> int:
+    """The `rewrite` command."""
+    repo = root
+    if not ref_exists(repo, branch):
+        print(f"There is no branch or commit {branch!r}.")
+        return 2
+    dirty = changed_files(repo, *WRITTEN)
+    if dirty:
+        print(
+            "These files have uncommitted changes and would be overwritten; commit or stash them:"
+        )
+        print("\n".join(f"  {path}" for path in dirty))
+        return 1
+    commits = stage_commits(repo, branch)
+    known = [lesson.number for lesson in catalog.lessons(root)]
+    if len(commits) - 1 < len(known):
+        print(
+            f"{branch} has {len(commits)} commits from its root, but the kata has {len(known)} "
+            f"lessons and so needs {len(known) + 1} (one per stage). Branch from the tag "
+            "`complete` after `python -m lessons tags`."
+        )
+        return 1
+
+    write_tree(repo, commits[0], "solution", root / "lessons" / "skeleton")
+    for stage in range(1, len(commits)):
+        number = f"{stage:02d}"
+        folder = root / "lessons" / number
+        folder.mkdir(exist_ok=True)
+        patch = reference_patch(repo, commits[stage - 1], commits[stage])
+        (folder / "reference.patch").write_bytes(patch)
+        if number not in known:
+            print(f"  new lesson {number}: wrote its reference.patch; add its README.md and tests.")
+    write_tree(repo, commits[-1], "solution", root / "solution")
+
+    others = _other_differences(repo, commits[-1])
+    print(
+        f"Rewrote lessons/skeleton/, {len(commits) - 1} reference.patch files and solution/ from {branch}."
+    )
+    if others:
+        print("The tip of the branch also differs here (not copied; take what you meant to keep):")
+        print("\n".join(f"  {path}    git checkout {branch} -- {path}" for path in others))
+    print("Next: python -m lessons verify, then commit, then python -m lessons tags.")
+    return 0
+
+
+def _other_differences(repo: Path, commit: str) -> list[str]:
+    try:
+        names = git(repo, "diff", "--name-only", commit, "--", ".", *EXCLUDED)
+    except GitError:
+        return []
+    return names.splitlines()

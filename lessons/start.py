@@ -1,0 +1,61 @@
+"""`python -m lessons start N`: put the learner on a branch of their own at the start of lesson N."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import catalog, tags
+from .git import GitError, changed_files, git, ref_exists
+
+
+def branch_name(number: str) -> str:
+    """The learner's branch for a lesson."""
+    return f"kata/lesson-{number}"
+
+
+def run(lesson: str, root: Path = catalog.ROOT) -> int:
+    """Switch to a new branch at tag lesson-NN, building the tags first if they are missing."""
+    number = f"{int(lesson):02d}" if lesson.isdigit() else lesson
+    known = [item.number for item in catalog.lessons(root)]
+    if number not in known:
+        print(f"There is no lesson {lesson}. The lessons are {', '.join(known)}.")
+        return 2
+
+    changed = changed_files(root)
+    if changed:
+        print("You have changes that are not committed yet, so nothing was switched:")
+        for path in changed[:10]:
+            print(f"  {path}")
+        print(
+            "Keep them first, then run this again:\n"
+            '  git add -A && git commit -m "My work so far"\n'
+            "or put them aside with: git stash"
+        )
+        return 1
+
+    tag, branch = f"lesson-{number}", branch_name(number)
+    if ref_exists(root, f"refs/heads/{branch}"):
+        print(
+            f"You already have a branch {branch}, so it was left as it is.\n"
+            f"  Carry on with it:        git switch {branch}\n"
+            f"  Or start over from the tag: git switch -c {branch}-again {tag}"
+        )
+        return 1
+
+    if not ref_exists(root, f"refs/tags/{tag}"):
+        print("Building the lesson tags (first run in this clone)...")
+        tags.ensure_tags(root)
+    try:
+        git(root, "switch", "--no-guess", "-c", branch, tag)
+    except GitError as error:
+        print(f"Could not switch to lesson {number}: {error}")
+        return 1
+
+    lesson_folder = f"lessons/{number}"
+    print(
+        f"You are on branch {branch}, at the start of lesson {number}.\n"
+        f"  1. Read {lesson_folder}/README.md\n"
+        f"  2. Run  pytest {lesson_folder}\n"
+        "  3. Edit solution/ until the tests pass. Commit as you go."
+    )
+    return 0

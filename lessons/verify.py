@@ -1,0 +1,248 @@
+"""`python -m lessons verify`: prove the kata is sound.
+
+For every stage S, lessons 1..S pass and every test of lesson S+1 fails; the last stage
+passes everything and equals solution/; every mistake makes its lesson fail; every
+alternative passes all lessons so far. The checks run in parallel, one pytest each.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from . import catalog, stages
+from .git import git, scratch_index
+
+TIMEOUT = 180  # seconds for one pytest run; a hung run is a failed check
+COPIED = ("conftest.py", "pyproject.toml")
+PYTEST_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:pytest_cov")
+
+Outcomes = dict[str, Counter[str]]  # lesson number -> Counter of passed/failed/error/skipped
+
+
+@dataclass
+class Check:
+    """One pytest run over one version of solution/, and what it must show."""
+
+    label: str
+    expected: str
+    tree: str
+    lessons: list[str]
+    judge: Callable[[Outcomes], list[str]]
+    problems: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+def all_pass(numbers: list[str]) -> Callable[[Outcomes], list[str]]:
+    """Every test of these lessons passes."""
+
+    def judge(outcomes: Outcomes) -> list[str]:
+        problems = []
+        for number in numbers:
+            counts = outcomes.get(number, Counter())
+            if counts["passed"] == 0 or counts["passed"] != counts.total():
+                problems.append(f"lesson {number} should pass: {describe(counts)}")
+        return problems
+
+    return judge
+
+
+def red(number: str, every_test: bool) -> Callable[[Outcomes], list[str]]:
+    """Lesson number fails: every test of it, or at least one."""
+
+    def judge(outcomes: Outcomes) -> list[str]:
+        counts = outcomes.get(number, Counter())
+        if counts["failed"] == 0:
+            return [f"lesson {number} should fail: {describe(counts)}"]
+        if every_test and counts["failed"] != counts.total():
+            return [f"every test of lesson {number} should fail: {describe(counts)}"]
+        return []
+
+    return judge
+
+
+def both(*judges: Callable[[Outcomes], list[str]]) -> Callable[[Outcomes], list[str]]:
+    """All of the judges' problems."""
+    return lambda outcomes: [problem for judge in judges for problem in judge(outcomes)]
+
+
+def span(numbers: list[str]) -> str:
+    """Lesson numbers as a range, such as 01-06."""
+    return numbers[0] if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
+
+
+def summarize(outcomes: Outcomes, numbers: list[str]) -> str:
+    """What a run showed, lessons that fully passed folded together: '01-06: 68 passed; 07: 6 failed'."""
+    green: list[str] = []
+    for number in numbers:
+        if all_pass([number])(outcomes):
+            break
+        green.append(number)
+    parts = [f"{span(green)}: {sum(outcomes[n]['passed'] for n in green)} passed"] if green else []
+    parts += [f"{n}: {describe(outcomes.get(n, Counter()))}" for n in numbers if n not in green]
+    return "; ".join(parts)
+
+
+def describe(counts: Counter[str]) -> str:
+    """Counts as text, such as '4 passed, 1 failed'."""
+    if not counts:
+        return "no tests ran"
+    order = ("passed", "failed", "error", "skipped")
+    return ", ".join(f"{counts[kind]} {kind}" for kind in order if counts[kind])
+
+
+def plan_checks(root: Path, repo: Path) -> tuple[list[Check], str]:
+    """Every check verify runs, and the tree id of the last stage."""
+    plan = stages.plan_from_worktree(root)
+    trees = stages.build(repo, plan)
+    numbers = plan.numbers
+    checks = []
+    for stage, tree in enumerate(trees):
+        done, upcoming = numbers[:stage], numbers[stage : stage + 1]
+        tag = f"lesson-{upcoming[0]}" if upcoming else "complete"
+        expected = ", ".join(
+            [*([f"{span(done)} green"] if done else []), *(f"{n} red" for n in upcoming)]
+        )
+        judges = [all_pass(done), *(red(n, every_test=True) for n in upcoming)]
+        checks.append(
+            Check(f"stage {stage} ({tag})", expected, tree, done + upcoming, both(*judges))
+        )
+    for variant in catalog.variants(root):
+        if variant.lesson not in numbers:
+            continue
+        stage = numbers.index(variant.lesson) + 1
+        tree = stages.apply(repo, trees[stage], variant.path.read_bytes(), str(variant.path))
+        if variant.is_mistake:
+            check = Check(
+                variant.name,
+                f"{variant.lesson} red",
+                tree,
+                [variant.lesson],
+                red(variant.lesson, every_test=False),
+            )
+        else:
+            so_far = numbers[:stage]
+            check = Check(
+                variant.name, f"{so_far[0]}-{so_far[-1]} green", tree, so_far, all_pass(so_far)
+            )
+        checks.append(check)
+    return checks, trees[-1]
+
+
+def run_check(root: Path, repo: Path, check: Check, workspace: Path) -> None:
+    """Run pytest for one check in a copy of the kata with its own solution/; judge the result."""
+    folder = workspace / check.label.replace("/", "-").replace(" ", "-").replace("(", "").replace(
+        ")", ""
+    )
+    shutil.copytree(
+        root / "lessons", folder / "lessons", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in COPIED:
+        shutil.copy2(root / name, folder / name)
+    stages.checkout(repo, check.tree, folder)
+    report = folder / "report.xml"
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *PYTEST_OPTIONS,
+        "--junitxml",
+        str(report),
+        "-o",
+        "junit_family=xunit1",
+        *(f"lessons/{number}" for number in check.lessons),
+    ]
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        result = subprocess.run(
+            command, cwd=folder, env=environment, capture_output=True, text=True, timeout=TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        check.problems.append(f"pytest did not finish within {TIMEOUT} s")
+        return
+    if result.returncode not in (0, 1) or not report.is_file():
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
+        check.problems.append(f"pytest exited with code {result.returncode}:\n{tail}")
+        return
+    outcomes = read_report(report)
+    check.summary = summarize(outcomes, check.lessons)
+    check.problems.extend(check.judge(outcomes))
+
+
+def read_report(report: Path) -> Outcomes:
+    """Count the outcomes in a JUnit XML report, per lesson."""
+    outcomes: Outcomes = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        number = catalog.lesson_of(case.get("file", ""))
+        if number is None:
+            continue
+        kinds = {child.tag for child in case}
+        if "failure" in kinds:
+            kind = "failed"
+        elif "error" in kinds:
+            kind = "error"
+        elif "skipped" in kinds:
+            kind = "skipped"
+        else:
+            kind = "passed"
+        outcomes.setdefault(number, Counter())[kind] += 1
+    return outcomes
+
+
+def worktree_solution_tree(root: Path, repo: Path) -> str:
+    """The tree id of solution/ as it stands in the work tree."""
+    folder = root / "solution"
+    with scratch_index(repo) as env:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                blob = git(repo, "hash-object", "-w", "--stdin", input=path.read_bytes())
+                name = f"solution/{path.relative_to(folder).as_posix()}"
+                git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{name}", env=env)
+        return git(repo, "write-tree", "--prefix=solution/", env=env)
+
+
+def run(root: Path = catalog.ROOT, jobs: int | None = None) -> int:
+    """The `verify` command: run every check, print a table, exit 1 on any breach."""
+    started = time.perf_counter()
+    repo = root
+    try:
+        checks, last_tree = plan_checks(root, repo)
+    except stages.StageError as error:
+        print(f"verify: {error}")
+        return 1
+    jobs = jobs or os.cpu_count() or 2
+    print(f"Verifying {len(checks)} runs of the lessons, {jobs} at a time...")
+    with TemporaryDirectory(prefix="kata-verify-") as workspace, ThreadPoolExecutor(jobs) as pool:
+        # The longest runs (the most lessons) go first so the pool finishes together.
+        ordered = sorted(checks, key=lambda check: -len(check.lessons))
+        list(pool.map(lambda check: run_check(root, repo, check, Path(workspace)), ordered))
+
+    same = worktree_solution_tree(root, repo) == last_tree
+    width = max(len(check.label) for check in checks)
+    for check in checks:
+        status = "FAIL" if check.problems else "ok"
+        print(
+            f"  {status:<4}  {check.label:<{width}}  expect {check.expected:<20} got {check.summary}"
+        )
+        for problem in check.problems:
+            print(f"          {problem}")
+    print(
+        f"  {'ok' if same else 'FAIL':<4}  solution/ equals the last stage (skeleton + every reference.patch)"
+    )
+    failures = sum(bool(check.problems) for check in checks) + (not same)
+    elapsed = time.perf_counter() - started
+    if failures:
+        print(f"verify: {failures} check(s) failed ({elapsed:.1f} s).")
+        return 1
+    print(f"verify: all {len(checks) + 1} checks passed in {elapsed:.1f} s.")
+    return 0
