@@ -1,0 +1,111 @@
+"""Lesson 02: GET /hello answers JSON with a message and a UTC timestamp."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lessons.feedback import explain, json_object, show
+
+README = "lessons/02/README.md"
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+FORMAT_TIP = (
+    "format the time like 2026-01-01T12:00:00.000Z: "
+    'datetime.now(UTC).isoformat(timespec="milliseconds") gives it with +00:00 '
+    f"at the end, which you replace with Z ({README}, step 3)"
+)
+
+
+def hello(client):
+    """GET /hello and return the response and its JSON object."""
+    response = client.get("/hello")
+    return response, json_object(
+        response,
+        "GET /hello",
+        f"return a dict from your view; Flask turns it into JSON ({README}, step 2)",
+    )
+
+
+def timestamp_of(data):
+    """The timestamp in a greeting, parsed; fail clearly if it is missing or malformed."""
+    stamp = data.get("timestamp")
+    assert isinstance(stamp, str) and TIMESTAMP.fullmatch(stamp), explain(
+        'a "timestamp" like 2026-01-01T12:00:00.000Z (UTC, milliseconds, Z at the end)',
+        repr(stamp),
+        FORMAT_TIP,
+    )
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def request_window(client):
+    """The greeting's timestamp and the UTC clock just before and after the request."""
+    before = datetime.now(UTC).replace(microsecond=0)
+    response, data = hello(client)
+    after = datetime.now(UTC) + timedelta(milliseconds=1)
+    return before, timestamp_of(data), after
+
+
+def test_hello_answers_json(client):
+    response = client.get("/hello")
+    assert response.mimetype == "application/json", explain(
+        "GET /hello to answer with Content-Type application/json",
+        show(response),
+        f"return a dict from the view (or use jsonify); Flask sets the content type ({README}, step 2)",
+    )
+
+
+def test_hello_json_has_exactly_message_and_timestamp(client):
+    _, data = hello(client)
+    assert sorted(data) == ["message", "timestamp"], explain(
+        'exactly the keys "message" and "timestamp"',
+        f"the keys {sorted(data)}",
+        'return {"message": ..., "timestamp": ...} and nothing else',
+    )
+
+
+def test_message_is_hello_world(client):
+    _, data = hello(client)
+    assert data.get("message") == "Hello world", explain(
+        '"message": "Hello world"',
+        f'"message": {data.get("message")!r}',
+        "check spelling and capitals",
+    )
+
+
+def test_timestamp_has_milliseconds_and_a_z(client):
+    _, data = hello(client)
+    timestamp_of(data)
+
+
+def test_timestamp_is_the_time_of_the_request(client):
+    before, stamp, after = request_window(client)
+    assert before <= stamp <= after, explain(
+        f"a timestamp between {before.isoformat()} and {after.isoformat()} (the time of the request, in UTC)",
+        stamp.isoformat(),
+        "compute the time inside the view, on every request, with datetime.now(UTC)",
+    )
+
+
+@pytest.fixture
+def faraway_clock(monkeypatch):
+    """Pretend the computer's clock is set to Nepal time (UTC+05:45), where the OS allows it."""
+    if hasattr(time, "tzset"):
+        monkeypatch.setenv("TZ", "Asia/Kathmandu")
+        time.tzset()
+        yield
+        monkeypatch.undo()
+        time.tzset()
+    else:  # Windows cannot change the zone here; the test still checks against UTC.
+        yield
+
+
+def test_timestamp_is_utc_even_when_the_local_clock_is_not(client, faraway_clock):
+    before, stamp, after = request_window(client)
+    assert before <= stamp <= after, explain(
+        f"the time in UTC, between {before.isoformat()} and {after.isoformat()}",
+        f"{stamp.isoformat()}, which looks like local time (the computer's clock is set to UTC+05:45 here)",
+        "use datetime.now(UTC), not datetime.now() (local time) or datetime.utcnow() (deprecated)",
+    )

@@ -1,0 +1,130 @@
+"""Lesson 03: /hello/<name> and /hello?name=<name> greet anyone; HEAD and OPTIONS work; POST is 405."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lessons.feedback import explain, json_object, show
+
+README = "lessons/03/README.md"
+NAMES = [
+    "Ada",
+    "Ada Lovelace",
+    "Zoë",
+    "李小龙",
+    "O'Brien",
+    '"Bob" <bob@example.com> & co',
+    "100%",
+    "a+b",
+]
+
+# Any text can be a name. In the path it cannot hold "/" (that would be another URL), and
+# "." or ".." alone are path steps that browsers tidy away.
+path_names = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="/"), min_size=1
+).filter(lambda name: name not in {".", ".."})
+query_names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1).filter(str.strip)
+
+# One app serves every example: requests share no state, so the function-scoped client is safe.
+one_app_for_all_examples = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def greeting(client, url, **options):
+    """Request url and return the greeting's message, failing clearly if it is not a greeting."""
+    response = client.get(url, **options)
+    shown = url if "query_string" not in options else f"{url}?name=..."
+    assert response.status_code == 200, explain(
+        f"GET {shown} to answer 200 OK",
+        show(response),
+        f'add the rule @app.get("/hello/<name>") and read request.args for ?name= ({README}, steps 1-2)',
+    )
+    data = json_object(response, f"GET {shown}", "answer with the same JSON as GET /hello")
+    assert sorted(data) == ["message", "timestamp"], explain(
+        'the same JSON keys as GET /hello: "message" and "timestamp"',
+        f"the keys {sorted(data)}",
+        "reuse the dict you return in lesson 02, with the name in the message",
+    )
+    return data["message"]
+
+
+def expect_greeting(message, name, how):
+    assert message == f"Hello {name}", explain(
+        f'"message": {f"Hello {name}"!r} for the name {name!r} {how}',
+        f'"message": {message!r}',
+        'use the name exactly as Flask hands it to you: f"Hello {name}" (no escaping, no trimming)',
+    )
+
+
+def test_name_in_the_path(client):
+    expect_greeting(greeting(client, "/hello/Ada"), "Ada", "in the path /hello/Ada")
+
+
+def test_name_in_the_query_string_and_it_is_optional(client):
+    expect_greeting(greeting(client, "/hello?name=Grace"), "Grace", "in /hello?name=Grace")
+    message = greeting(client, "/hello")
+    assert message == "Hello world", explain(
+        '"Hello world" for GET /hello with no name at all',
+        f'"message": {message!r}',
+        'read the name with request.args.get("name"), which gives None when it is missing, '
+        'then fall back to "world"',
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_names_with_spaces_accents_and_symbols(client, name):
+    expect_greeting(greeting(client, f"/hello/{name}"), name, "in the path")
+    expect_greeting(greeting(client, "/hello", query_string={"name": name}), name, "in ?name=")
+
+
+def test_percent_encoded_names_are_decoded(client):
+    expect_greeting(
+        greeting(client, "/hello/Ada%20Lovelace"), "Ada Lovelace", "sent as /hello/Ada%20Lovelace"
+    )
+    expect_greeting(
+        greeting(client, "/hello?name=Ada+Lovelace"), "Ada Lovelace", "sent as ?name=Ada+Lovelace"
+    )
+    expect_greeting(greeting(client, "/hello?name=caf%C3%A9"), "café", "sent as ?name=caf%C3%A9")
+
+
+@one_app_for_all_examples
+@given(name=path_names)
+def test_any_name_round_trips_through_the_path(client, name):
+    expect_greeting(greeting(client, "/hello/" + quote(name, safe="")), name, "in the path")
+
+
+@one_app_for_all_examples
+@given(name=query_names)
+def test_any_name_round_trips_through_the_query_string(client, name):
+    expect_greeting(greeting(client, "/hello", query_string={"name": name}), name, "in ?name=")
+
+
+def test_head_and_options_work_for_named_greetings(client):
+    head = client.head("/hello/Ada")
+    assert head.status_code == 200 and head.mimetype == "application/json" and not head.data, (
+        explain(
+            "HEAD /hello/Ada to answer 200 with the JSON headers and an empty body",
+            show(head),
+            "Flask answers HEAD for every GET route by itself once /hello/<name> exists",
+        )
+    )
+    options = client.options("/hello/Ada")
+    allowed = set(options.headers.get("Allow", "").replace(" ", "").split(","))
+    assert options.status_code == 200 and {"GET", "HEAD", "OPTIONS"} <= allowed, explain(
+        "OPTIONS /hello/Ada to answer 200 with Allow: GET, HEAD, OPTIONS",
+        f"{options.status}, Allow: {options.headers.get('Allow')!r}",
+        "Flask answers OPTIONS by itself for every route; check that /hello/<name> exists",
+    )
+
+
+def test_post_is_not_allowed(client):
+    for url in ("/hello", "/hello/Ada"):
+        response = client.post(url)
+        assert response.status_code == 405, explain(
+            f"POST {url} to answer 405 Method Not Allowed (greetings are read-only)",
+            show(response),
+            f'register the routes with @app.get (GET only), not methods=["GET", "POST"] ({README}, step 3)',
+        )

@@ -1,0 +1,187 @@
+"""Lesson 04: every HTTP error answers JSON with the same status and headers, and 500s leak nothing."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import abort
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import TooManyRequests, Unauthorized, default_exceptions
+from werkzeug.http import HTTP_STATUS_CODES
+
+from lessons.feedback import explain, json_object, show
+
+README = "lessons/04/README.md"
+ERROR_KEYS = ["error", "message", "method", "path", "status", "timestamp"]
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+SECRET = "the database password is hunter2"
+
+# One app serves every example: requests share no state, so the function-scoped client is safe.
+one_app_for_all_examples = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def error_json(response, request, status):
+    """Check the status and the JSON error body of response; return the body."""
+    assert response.status_code == status, explain(
+        f"{request} to answer {status}",
+        show(response),
+        "keep the error's own status code: error.code",
+    )
+    assert response.mimetype == "application/json", explain(
+        f"{request} to answer with Content-Type application/json, as every error should",
+        show(response),
+        f"register one handler for every HTTP error: @app.errorhandler(HTTPException) ({README}, step 2)",
+    )
+    body = json_object(
+        response, request, "build the body from the error: its code, name and description"
+    )
+    assert sorted(body) == ERROR_KEYS, explain(
+        f"exactly the keys {ERROR_KEYS}",
+        f"the keys {sorted(body)}",
+        f"see the example error in {README}",
+    )
+    assert body["status"] == status, explain(
+        f'"status": {status}', f'"status": {body["status"]!r}', "use error.code"
+    )
+    return body
+
+
+@pytest.fixture
+def aborting_app(app):
+    """Your app, plus routes that fail on purpose the way views do: abort() and raised errors."""
+
+    @app.get("/kata/abort/<int:code>")
+    def abort_with(code):
+        abort(code)
+
+    @app.get("/kata/forbidden")
+    def forbidden():
+        abort(403, description="Only the owner may see this greeting.")
+
+    @app.get("/kata/slow-down")
+    def slow_down():
+        raise TooManyRequests(retry_after=120)
+
+    @app.get("/kata/who-are-you")
+    def who_are_you():
+        raise Unauthorized(www_authenticate=WWWAuthenticate("Bearer", {"realm": "kata"}))
+
+    return app
+
+
+def test_unknown_url_answers_json_404(client):
+    before = datetime.now(UTC).replace(microsecond=0)
+    body = error_json(client.get("/no/such/page"), "GET /no/such/page", 404)
+    after = datetime.now(UTC) + timedelta(milliseconds=1)
+    expected = {"error": "Not Found", "path": "/no/such/page", "method": "GET"}
+    got = {key: body[key] for key in expected}
+    assert got == expected, explain(
+        f"{expected} in the body", f"{got}", "use error.name, request.path and request.method"
+    )
+    assert isinstance(body["message"], str) and body["message"], explain(
+        '"message": a sentence that explains the error',
+        f'"message": {body["message"]!r}',
+        "use error.description",
+    )
+    stamp = body["timestamp"]
+    assert isinstance(stamp, str) and TIMESTAMP.fullmatch(stamp), explain(
+        'a "timestamp" like 2026-01-01T12:00:00.000Z',
+        repr(stamp),
+        "reuse the timestamp helper from lesson 02",
+    )
+    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    assert before <= moment <= after, explain(
+        "the time of the request, in UTC", stamp, "compute the timestamp when the error happens"
+    )
+
+
+def test_wrong_method_answers_json_405_and_keeps_allow(client):
+    response = client.post("/hello")
+    body = error_json(response, "POST /hello", 405)
+    assert (body["error"], body["method"]) == ("Method Not Allowed", "POST"), explain(
+        '"error": "Method Not Allowed" and "method": "POST"',
+        f'"error": {body["error"]!r}, "method": {body["method"]!r}',
+        "use error.name and request.method",
+    )
+    allowed = response.headers.get("Allow", "")
+    assert "GET" in allowed, explain(
+        "the 405 to keep its Allow header (Allow: GET, HEAD, OPTIONS)",
+        f"Allow: {allowed!r}",
+        f"start from error.get_response(), which carries the error's headers, and change only its body ({README})",
+    )
+
+
+def test_head_request_errors_have_json_headers_and_no_body(client):
+    response = client.head("/no/such/page")
+    assert (response.status_code, response.mimetype, response.data) == (
+        404,
+        "application/json",
+        b"",
+    ), explain(
+        "HEAD /no/such/page to answer 404 with Content-Type application/json and no body",
+        show(response),
+        "the same handler serves HEAD; Flask drops the body for you",
+    )
+
+
+def test_abort_keeps_its_status_and_message(aborting_app, client):
+    body = error_json(client.get("/kata/forbidden"), "abort(403, description=...)", 403)
+    assert body["message"] == "Only the owner may see this greeting.", explain(
+        '"message": the description given to abort()',
+        f'"message": {body["message"]!r}',
+        "use error.description for the message",
+    )
+
+
+def test_error_headers_are_kept(aborting_app, client):
+    response = client.get("/kata/slow-down")
+    error_json(response, "a view raising TooManyRequests(retry_after=120)", 429)
+    assert response.headers.get("Retry-After") == "120", explain(
+        "the 429 to keep its Retry-After: 120 header",
+        f"Retry-After: {response.headers.get('Retry-After')!r}",
+        "start from error.get_response(): it carries the error's headers",
+    )
+    response = client.get("/kata/who-are-you")
+    error_json(response, "a view raising Unauthorized(www_authenticate=...)", 401)
+    assert response.headers.get("WWW-Authenticate") == "Bearer realm=kata", explain(
+        "the 401 to keep its WWW-Authenticate header",
+        f"WWW-Authenticate: {response.headers.get('WWW-Authenticate')!r}",
+        "start from error.get_response(): it carries the error's headers",
+    )
+
+
+@one_app_for_all_examples
+@given(code=st.sampled_from(sorted(default_exceptions)))
+def test_every_http_error_answers_json(aborting_app, client, code):
+    body = error_json(client.get(f"/kata/abort/{code}"), f"abort({code})", code)
+    name = HTTP_STATUS_CODES[code]
+    assert body["error"] == name, explain(
+        f'"error": {name!r}', f'"error": {body["error"]!r}', "use error.name"
+    )
+
+
+def test_server_error_answers_json_and_leaks_nothing(make_app):
+    # Testing mode re-raises exceptions so tests can see them; a real server does not.
+    app = make_app({"TESTING": False})
+
+    @app.get("/kata/crash")
+    def crash():
+        raise RuntimeError(SECRET)
+
+    response = app.test_client().get("/kata/crash")
+    body = error_json(response, "a view that raises an exception", 500)
+    assert body["error"] == "Internal Server Error", explain(
+        '"error": "Internal Server Error"', f'"error": {body["error"]!r}', "use error.name"
+    )
+    text = response.get_data(as_text=True)
+    leaked = [clue for clue in ("hunter2", "RuntimeError", "Traceback") if clue in text]
+    assert not leaked, explain(
+        "a 500 that says nothing about the code behind it",
+        f"the body mentions {leaked}: {text[:200]!r}",
+        "Flask hands your HTTPException handler an InternalServerError whose description is safe "
+        f"to show; never put str(error.original_exception) in the body ({README}, step 3)",
+    )

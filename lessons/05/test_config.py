@@ -1,0 +1,187 @@
+"""Lesson 05: settings come from defaults, FLASK_* variables, .env and test_config, in that order."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from lessons.feedback import explain, show
+
+README = "lessons/05/README.md"
+
+
+def build(create_app, *test_config):
+    """Call create_app (with a test_config if one is given) and explain any failure."""
+    call = "create_app(test_config)" if test_config else "create_app()"
+    try:
+        return create_app(*test_config)
+    except TypeError as error:
+        if test_config and "argument" in str(error):
+            pytest.fail(
+                explain(
+                    "create_app to accept a test_config dict: create_app({'TESTING': True})",
+                    f"TypeError: {error}",
+                    f"define it as def create_app(test_config=None) ({README}, step 1)",
+                ),
+                pytrace=False,
+            )
+        raise
+    except Exception as error:
+        pytest.fail(
+            explain(
+                f"{call} to build the app",
+                f"{type(error).__name__}: {error}",
+                "fix the error above",
+            ),
+            pytrace=False,
+        )
+
+
+def setting(app, key):
+    return app.config.get(key, "<not set>")
+
+
+@pytest.fixture
+def dotenv(isolated, monkeypatch):
+    """Write a .env file in the current folder, with .env loading switched back on."""
+    monkeypatch.delenv("PYTHON_DOTENV_DISABLED")
+
+    def write(text):
+        (isolated / ".env").write_text(text, encoding="utf-8")
+
+    return write
+
+
+def test_create_app_takes_a_test_config(create_app):
+    app = build(create_app, {"TESTING": True, "KATA_SETTING": "from the test"})
+    assert app.testing and setting(app, "KATA_SETTING") == "from the test", explain(
+        "create_app({'TESTING': True, 'KATA_SETTING': 'from the test'}) to use both settings",
+        f"TESTING={setting(app, 'TESTING')!r}, KATA_SETTING={setting(app, 'KATA_SETTING')!r}",
+        f"end create_app's setup with app.config.update(test_config) when one is given ({README}, step 1)",
+    )
+
+
+def test_development_needs_no_setup(create_app):
+    app = build(create_app)
+    assert app.config.get("SECRET_KEY"), explain(
+        "create_app() with no settings at all to have a development SECRET_KEY (sessions need one)",
+        f"SECRET_KEY={setting(app, 'SECRET_KEY')!r}",
+        f'give defaults with app.config.from_mapping(SECRET_KEY="dev") ({README}, step 1)',
+    )
+    app.testing = True
+    response = app.test_client().get("/hello")
+    assert response.status_code == 200, explain(
+        "GET /hello to work with no setup", show(response), "keep defaults"
+    )
+
+
+def test_flask_variables_become_settings(create_app, monkeypatch):
+    monkeypatch.setenv("FLASK_KATA_GREETING", "from the environment")
+    monkeypatch.setenv("FLASK_KATA_LIMIT", "5")
+    monkeypatch.setenv("FLASK_SECRET_KEY", "s3cret-from-the-environment")
+    app = build(create_app)
+    got = {key: setting(app, key) for key in ("KATA_GREETING", "KATA_LIMIT", "SECRET_KEY")}
+    expected = {
+        "KATA_GREETING": "from the environment",
+        "KATA_LIMIT": 5,
+        "SECRET_KEY": "s3cret-from-the-environment",
+    }
+    assert got == expected, explain(
+        f"FLASK_KATA_GREETING, FLASK_KATA_LIMIT=5 and FLASK_SECRET_KEY to become {expected}",
+        str(got),
+        f"call app.config.from_prefixed_env(): it strips FLASK_ and reads values as JSON ({README}, step 2)",
+    )
+
+
+def test_dotenv_in_the_current_folder_fills_in_settings(create_app, dotenv):
+    dotenv("FLASK_KATA_FROM_FILE=from .env\n")
+    app = build(create_app)
+    assert setting(app, "KATA_FROM_FILE") == "from .env", explain(
+        "FLASK_KATA_FROM_FILE from the .env file in the current folder to become KATA_FROM_FILE",
+        f"KATA_FROM_FILE={setting(app, 'KATA_FROM_FILE')!r}",
+        "call load_dotenv(find_dotenv(usecwd=True)) before from_prefixed_env(); plain load_dotenv() "
+        f"looks next to your code, not in the folder you run from ({README}, step 3)",
+    )
+
+
+def test_the_real_environment_beats_dotenv(create_app, dotenv, monkeypatch):
+    dotenv("FLASK_KATA_WHO=the .env file\n")
+    monkeypatch.setenv("FLASK_KATA_WHO", "the real environment")
+    app = build(create_app)
+    assert setting(app, "KATA_WHO") == "the real environment", explain(
+        "a variable set in the environment to win over the same one in .env",
+        f"KATA_WHO={setting(app, 'KATA_WHO')!r}",
+        f"load_dotenv() must not override: leave override=False, its default ({README}, step 3)",
+    )
+
+
+def test_test_config_beats_everything(create_app, dotenv, monkeypatch):
+    dotenv("FLASK_KATA_WHO=the .env file\n")
+    monkeypatch.setenv("FLASK_KATA_WHO", "the real environment")
+    app = build(create_app, {"KATA_WHO": "the test"})
+    assert setting(app, "KATA_WHO") == "the test", explain(
+        "test_config to win over the environment and .env",
+        f"KATA_WHO={setting(app, 'KATA_WHO')!r}",
+        f"apply test_config last, after from_prefixed_env() ({README}, step 4)",
+    )
+
+
+def refusal(create_app, how):
+    """Call create_app() in production and return the error it refuses with."""
+    try:
+        create_app()
+    except Exception as error:  # any exception that stops the app from starting will do
+        return error
+    pytest.fail(
+        explain(
+            f"create_app() to refuse to start with APP_ENV=production and {how}",
+            "an app that started anyway",
+            f"after loading the settings, raise an error that names SECRET_KEY ({README}, step 5)",
+        ),
+        pytrace=False,
+    )
+
+
+def expect_named(error):
+    assert "SECRET_KEY" in str(error), explain(
+        "an error message that names SECRET_KEY and says how to set it",
+        f"{type(error).__name__}: {error}",
+        "say what is wrong and what to do, for example: set FLASK_SECRET_KEY to a long random value",
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key(create_app, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    expect_named(refusal(create_app, "no SECRET_KEY set"))
+
+
+def test_production_refuses_the_development_secret_key(create_app, monkeypatch):
+    development_key = build(create_app).config.get("SECRET_KEY")
+    assert development_key, explain(
+        "a development SECRET_KEY by default", repr(development_key), f"see {README}, step 1"
+    )
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("FLASK_SECRET_KEY", str(development_key))
+    expect_named(refusal(create_app, f"the development key {development_key!r}"))
+
+
+def test_production_refuses_when_dotenv_says_production(create_app, dotenv):
+    dotenv("APP_ENV=production\n")
+    expect_named(refusal(create_app, "APP_ENV=production coming from .env"))
+
+
+def test_production_starts_with_a_real_secret_key(create_app, monkeypatch):
+    key = secrets.token_hex(32)
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("FLASK_SECRET_KEY", key)
+    app = build(create_app)
+    assert setting(app, "SECRET_KEY") == key, explain(
+        "FLASK_SECRET_KEY to become the app's SECRET_KEY in production",
+        f"SECRET_KEY={setting(app, 'SECRET_KEY')!r}",
+        f"read FLASK_* variables with app.config.from_prefixed_env() ({README}, step 2)",
+    )
+    response = app.test_client().get("/hello")
+    assert response.status_code == 200, explain(
+        "GET /hello to work", show(response), "check create_app()"
+    )

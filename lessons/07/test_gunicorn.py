@@ -1,0 +1,176 @@
+"""Lesson 07: gunicorn serves the app from solution/gunicorn.conf.py and shuts down gracefully."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from lessons.feedback import explain
+
+README = "lessons/07/README.md"
+STARTUP_SECONDS = 20
+LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+
+pytestmark = pytest.mark.skipif(
+    sys.platform == "win32",
+    reason="gunicorn runs on Linux and macOS; on Windows, run lesson 07 in WSL",
+)
+
+# A WSGI wrapper around your app that adds one slow URL, so a test can keep a request in
+# flight while it stops the server. Everything else goes straight to your app.
+SLOW_APP = """
+import time
+from pathlib import Path
+
+from solution.wsgi import app as your_app
+
+HERE = Path(__file__).parent
+
+
+def app(environ, start_response):
+    if environ.get("PATH_INFO") == "/kata/slow":
+        (HERE / "started").touch()
+        deadline = time.monotonic() + 10
+        while not (HERE / "release").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        environ["PATH_INFO"] = "/hello"
+    return your_app(environ, start_response)
+"""
+
+
+class Server:
+    """A gunicorn process started by a test, and what it has logged so far."""
+
+    def __init__(self, process: subprocess.Popen, log: Path) -> None:
+        self.process, self.log, self.port = process, log, 0
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(
+        self, pattern: str, count: int = 1, seconds: float = STARTUP_SECONDS
+    ) -> re.Match | None:
+        """Wait until the log holds pattern count times (or the process ends); return the last match."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            matches = list(re.finditer(pattern, self.output()))
+            if len(matches) >= count:
+                return matches[-1]
+            if self.process.poll() is not None:
+                return None
+            time.sleep(0.02)
+        return None
+
+    def get(self, path: str, timeout: float = 10):
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.port}{path}", timeout=timeout
+        ) as response:
+            return response.status, dict(response.headers), response.read()
+
+
+@contextmanager
+def gunicorn(kata_root: Path, env: dict[str, str], folder: Path, app: str = "solution.wsgi:app"):
+    """Start gunicorn as the README says, on 127.0.0.1 and a free port; always stop it."""
+    config = kata_root / "solution" / "gunicorn.conf.py"
+    command = [sys.executable, "-m", "gunicorn", "-c", str(config), "--no-control-socket", app]
+    env = {
+        **env,
+        "HOST": "127.0.0.1",
+        "PORT": "0",
+        "PYTHONPATH": os.pathsep.join([str(folder), env["PYTHONPATH"]]),
+    }
+    log = folder / "gunicorn.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    server = Server(process, log)
+    try:
+        match = server.wait_for(LISTENING.pattern)
+        assert match, explain(
+            f"`gunicorn -c solution/gunicorn.conf.py {app}` to start listening on 127.0.0.1 (HOST) and the "
+            "port from PORT",
+            server.output()[-1500:] or f"no output; exit code {process.poll()}",
+            f"create solution/gunicorn.conf.py with bind built from HOST and PORT ({README}, step 2)",
+        )
+        server.port = int(match[1])
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def test_gunicorn_serves_the_app_with_web_concurrency_workers(kata_root, process_env, isolated):
+    env = {**process_env, "WEB_CONCURRENCY": "2"}
+    with gunicorn(kata_root, env, isolated) as server:
+        booted = server.wait_for(r"Booting worker with pid", count=2, seconds=10)
+        status, headers, body = server.get("/hello")
+        assert status == 200 and json.loads(body).get("message") == "Hello world", explain(
+            "GET /hello through gunicorn to answer 200 with the greeting",
+            f"{status} {body[:200]!r}",
+            f"solution/wsgi.py must hold `app = create_app()` ({README}, step 1)",
+        )
+        assert headers.get("X-Content-Type-Options") == "nosniff", explain(
+            "the same headers as in tests",
+            str(headers),
+            "serve the app from create_app(), unchanged",
+        )
+        workers = len(re.findall(r"Booting worker with pid", server.output()))
+        assert booted and workers == 2, explain(
+            "2 workers when WEB_CONCURRENCY=2",
+            f"{workers} worker(s)",
+            f'read the count in gunicorn.conf.py: workers = int(os.environ.get("WEB_CONCURRENCY", 2)) ({README}, step 2)',
+        )
+
+
+def test_sigterm_lets_a_request_in_flight_finish(kata_root, process_env, isolated):
+    (isolated / "kata_slow_app.py").write_text(SLOW_APP, encoding="utf-8")
+    env = {**process_env, "WEB_CONCURRENCY": "1"}
+    with gunicorn(kata_root, env, isolated, app="kata_slow_app:app") as server:
+        outcome: dict = {}
+
+        def slow_request():
+            try:
+                outcome["status"] = server.get("/kata/slow", timeout=15)[0]
+            except Exception as error:  # the point of the test is what happens here
+                outcome["error"] = repr(error)
+
+        client = threading.Thread(target=slow_request)
+        client.start()
+        deadline = time.monotonic() + 10
+        while (
+            not (isolated / "started").exists()
+            and time.monotonic() < deadline
+            and client.is_alive()
+        ):
+            time.sleep(0.01)
+        server.process.send_signal(signal.SIGTERM)
+        server.wait_for(r"Handling signal: term", seconds=5)
+        (isolated / "release").touch()
+        client.join(timeout=15)
+        try:
+            code = server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            code = None
+        assert outcome.get("status") == 200, explain(
+            "the request that was in flight when gunicorn got SIGTERM to finish with 200",
+            outcome.get("error", "no answer"),
+            f"give workers time to finish: graceful_timeout in gunicorn.conf.py ({README}, step 2)",
+        )
+        assert code == 0, explain(
+            "gunicorn to exit with code 0 after a graceful shutdown",
+            f"exit code {code}; log:\n{server.output()[-800:]}",
+            f"see {README}, step 2",
+        )

@@ -1,0 +1,1 @@
+"""Your Flask app grows in this package. Lesson 01 starts it: read lessons/01/README.md."""
