@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import textwrap
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -214,7 +215,7 @@ def _failure_message(report: pytest.TestReport) -> str:
         if line.startswith("assert "):
             break
         kept.append(line)
-    return "\n".join(kept).strip()
+    return textwrap.dedent("\n".join(kept)).strip("\n")
 
 
 def _takes_an_argument(factory: Callable[..., Any]) -> bool:

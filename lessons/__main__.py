@@ -27,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
     begin = commands.add_parser("start", help="start lesson N on a branch of your own")
     begin.add_argument("lesson", help="the lesson number, such as 3 or 03")
     commands.add_parser(
-        "tags", help="build the lesson-NN and complete tags from main (maintainers)"
+        "tags", help="build the lesson-NN and complete tags from main (start does this for you)"
     )
     check = commands.add_parser(
         "verify", help="prove every lesson is red before and green after (maintainers)"

@@ -82,8 +82,10 @@ def ref_exists(repo: Path, ref: str) -> bool:
 
 def changed_files(repo: Path, *paths: str) -> list[str]:
     """List tracked files under paths whose changes are not committed (staged or not)."""
-    output = git(repo, "status", "--porcelain", "--untracked-files=no", "--", *paths)
-    return [line[3:] for line in output.splitlines()]
+    output = git_bytes(repo, "status", "--porcelain", "-z", "--untracked-files=no", "--", *paths)
+    entries = output.decode("utf-8", "replace").split("\0")
+    # Each entry is "XY path"; a rename is followed by an entry holding the old path.
+    return [entry[3:] for entry in entries if len(entry) > 3 and entry[2] == " "]
 
 
 @contextmanager

@@ -47,7 +47,7 @@ def render(progress: list[LessonProgress], all_numbers: list[str]) -> list[str]:
     if current.first_failure:
         test, message = current.first_failure
         lines.append(f"First failing test: {test}")
-        lines.extend(f"    {line}" for line in message.strip().splitlines()[:12])
+        lines.extend(f"    {line}" for line in message.strip("\n").splitlines()[:12])
     elif current.skipped:
         lines.append(
             "Some tests were skipped, so the lesson is not done yet; the skip reason says why."

@@ -51,9 +51,15 @@ def test_flask_command_finds_your_app(process_env, kata_root):
         command, env=process_env, capture_output=True, text=True, timeout=30, check=False
     )
     output = (result.stdout + result.stderr).strip()
-    assert result.returncode == 0 and "/hello" in result.stdout, explain(
+    found = result.returncode == 0
+    tip = (
+        "your app was found, but it has no URL /hello: add the view (step 2)"
+        if found
+        else "the flask command looks for create_app() in solution/__init__.py: check its name and "
+        f"that it returns the app ({README}, step 3)"
+    )
+    assert found and "/hello" in result.stdout, explain(
         "`flask --app solution routes` to find your app and list the URL /hello",
         output or f"no output (exit code {result.returncode})",
-        "the flask command looks for create_app() in solution/__init__.py: check its name and "
-        f"that it returns the app ({README}, step 3)",
+        tip,
     )

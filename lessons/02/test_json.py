@@ -89,6 +89,22 @@ def test_timestamp_is_the_time_of_the_request(client):
     )
 
 
+def test_timestamp_is_taken_on_every_request(client):
+    _, data = hello(client)
+    first = timestamp_of(data)
+    # Let the clock pass at least one millisecond: two requests 2 ms apart must differ.
+    answered = time.perf_counter()
+    while time.perf_counter() - answered < 0.002:
+        pass
+    _, data = hello(client)
+    second = timestamp_of(data)
+    assert second > first, explain(
+        "two requests 2 ms apart to carry different timestamps",
+        f"{first.isoformat()} both times",
+        "compute the time inside the view, on every request; not once in create_app() or at import",
+    )
+
+
 @pytest.fixture
 def faraway_clock(monkeypatch):
     """Pretend the computer's clock is set to Nepal time (UTC+05:45), where the OS allows it."""

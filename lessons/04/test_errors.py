@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import abort
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized, default_exceptions
@@ -156,6 +156,7 @@ def test_error_headers_are_kept(aborting_app, client):
 
 @one_app_for_all_examples
 @given(code=st.sampled_from(sorted(default_exceptions)))
+@example(code=418)  # tried first: if errors are not JSON yet, this fails at once
 def test_every_http_error_answers_json(aborting_app, client, code):
     body = error_json(client.get(f"/kata/abort/{code}"), f"abort({code})", code)
     name = HTTP_STATUS_CODES[code]
@@ -182,6 +183,7 @@ def test_server_error_answers_json_and_leaks_nothing(make_app):
     assert not leaked, explain(
         "a 500 that says nothing about the code behind it",
         f"the body mentions {leaked}: {text[:200]!r}",
-        "Flask hands your HTTPException handler an InternalServerError whose description is safe "
-        f"to show; never put str(error.original_exception) in the body ({README}, step 3)",
+        "handle errors with one errorhandler(HTTPException): Flask hands it an InternalServerError "
+        "whose description is safe to show. Never put str(error) of the real exception in the body, "
+        f"and do not register errorhandler(Exception) for this ({README}, step 3)",
     )

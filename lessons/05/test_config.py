@@ -16,26 +16,21 @@ def build(create_app, *test_config):
     call = "create_app(test_config)" if test_config else "create_app()"
     try:
         return create_app(*test_config)
-    except TypeError as error:
-        if test_config and "argument" in str(error):
-            pytest.fail(
-                explain(
-                    "create_app to accept a test_config dict: create_app({'TESTING': True})",
-                    f"TypeError: {error}",
-                    f"define it as def create_app(test_config=None) ({README}, step 1)",
-                ),
-                pytrace=False,
-            )
-        raise
-    except Exception as error:
+    except Exception as error:  # explained below, outside the except block, without its traceback
+        problem = f"{type(error).__name__}: {error}"
+        takes_no_config = (
+            bool(test_config) and isinstance(error, TypeError) and "argument" in str(error)
+        )
+    if takes_no_config:
         pytest.fail(
             explain(
-                f"{call} to build the app",
-                f"{type(error).__name__}: {error}",
-                "fix the error above",
+                "create_app to accept a test_config dict: create_app({'TESTING': True})",
+                problem,
+                f"define it as def create_app(test_config=None) ({README}, step 1)",
             ),
             pytrace=False,
         )
+    pytest.fail(explain(f"{call} to build the app", problem, "fix the error above"), pytrace=False)
 
 
 def setting(app, key):
@@ -127,7 +122,20 @@ def test_test_config_beats_everything(create_app, dotenv, monkeypatch):
     )
 
 
-def refusal(create_app, how):
+def test_test_config_is_a_layer_not_a_replacement(create_app, monkeypatch):
+    monkeypatch.setenv("FLASK_KATA_GREETING", "from the environment")
+    app = build(create_app, {"TESTING": True})
+    assert setting(app, "KATA_GREETING") == "from the environment", explain(
+        "create_app({'TESTING': True}) to still read FLASK_KATA_GREETING from the environment",
+        f"KATA_GREETING={setting(app, 'KATA_GREETING')!r}",
+        "test_config overrides only the keys it names: always call from_prefixed_env(), then "
+        f"app.config.update(test_config) after it, not instead of it ({README}, step 4)",
+    )
+
+
+def refusal(
+    create_app, how, tip="after loading the settings, raise an error that names SECRET_KEY"
+):
     """Call create_app() in production and return the error it refuses with."""
     try:
         create_app()
@@ -137,7 +145,7 @@ def refusal(create_app, how):
         explain(
             f"create_app() to refuse to start with APP_ENV=production and {how}",
             "an app that started anyway",
-            f"after loading the settings, raise an error that names SECRET_KEY ({README}, step 5)",
+            f"{tip} ({README}, step 5)",
         ),
         pytrace=False,
     )
@@ -163,7 +171,8 @@ def test_production_refuses_the_development_secret_key(create_app, monkeypatch):
     )
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("FLASK_SECRET_KEY", str(development_key))
-    expect_named(refusal(create_app, f"the development key {development_key!r}"))
+    tip = f"a key equal to the development default ({development_key!r}) is not a secret: refuse it too"
+    expect_named(refusal(create_app, f"the development key {development_key!r}", tip))
 
 
 def test_production_refuses_when_dotenv_says_production(create_app, dotenv):

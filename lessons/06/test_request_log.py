@@ -21,7 +21,9 @@ def one_line(caplog, request_id, request):
     assert len(records) == 1, explain(
         f"exactly one log line for {request}, mentioning its request id {request_id!r}",
         f"{len(records)} lines: {[record.getMessage() for record in records]}",
-        f"log it with app.logger.info(...) in an @app.after_request function ({README}, step 4)",
+        "log it with app.logger.info(...) in an @app.after_request function, and set the logger's "
+        "level from LOG_LEVEL (default INFO): left alone, Python's WARNING level drops info lines "
+        f"({README}, step 4)",
     )
     return records[0]
 

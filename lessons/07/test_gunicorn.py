@@ -101,15 +101,34 @@ def gunicorn(kata_root: Path, env: dict[str, str], folder: Path, app: str = "sol
         assert match, explain(
             f"`gunicorn -c solution/gunicorn.conf.py {app}` to start listening on 127.0.0.1 (HOST) and the "
             "port from PORT",
-            server.output()[-1500:] or f"no output; exit code {process.poll()}",
-            f"create solution/gunicorn.conf.py with bind built from HOST and PORT ({README}, step 2)",
+            "\n".join(server.output().splitlines()[-12:])
+            or f"no output; exit code {process.poll()}",
+            startup_tip(server.output()),
         )
         server.port = int(match[1])
         yield server
     finally:
-        if process.poll() is None:
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop gunicorn gracefully (its workers with it), or kill it if it will not stop."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             process.kill()
-        process.wait(timeout=10)
+    process.wait(timeout=10)
+
+
+def startup_tip(output: str) -> str:
+    """What to try when gunicorn did not start, judging by what it printed."""
+    if "gunicorn.conf.py' doesn't exist" in output:
+        return f"create solution/gunicorn.conf.py ({README}, step 2)"
+    if "No module named 'solution.wsgi'" in output:
+        return f"create solution/wsgi.py with `app = create_app()` in it ({README}, step 1)"
+    return f"build bind from the HOST and PORT variables in solution/gunicorn.conf.py ({README}, step 2)"
 
 
 def test_gunicorn_serves_the_app_with_web_concurrency_workers(kata_root, process_env, isolated):
@@ -127,11 +146,22 @@ def test_gunicorn_serves_the_app_with_web_concurrency_workers(kata_root, process
             str(headers),
             "serve the app from create_app(), unchanged",
         )
+        claimed = urllib.request.Request(
+            f"http://127.0.0.1:{server.port}/hello", headers={"X-Forwarded-Proto": "https"}
+        )
+        with urllib.request.urlopen(claimed, timeout=10) as response:
+            hsts = response.headers.get("Strict-Transport-Security")
+        assert hsts is None, explain(
+            "gunicorn to ignore X-Forwarded-Proto from a client: no Strict-Transport-Security over plain HTTP",
+            f"Strict-Transport-Security: {hsts!r}; gunicorn trusts that header from 127.0.0.1 by default",
+            f'set forwarded_allow_ips = "" in gunicorn.conf.py and let ProxyFix decide ({README}, step 2)',
+        )
         workers = len(re.findall(r"Booting worker with pid", server.output()))
         assert booted and workers == 2, explain(
             "2 workers when WEB_CONCURRENCY=2",
             f"{workers} worker(s)",
-            f'read the count in gunicorn.conf.py: workers = int(os.environ.get("WEB_CONCURRENCY", 2)) ({README}, step 2)',
+            'read the count in gunicorn.conf.py: workers = int(os.environ.get("WEB_CONCURRENCY", 2)) '
+            f"({README}, step 2)",
         )
 
 
