@@ -1,0 +1,109 @@
+"""What a learner sees: one clear failure per test when solution/ gives no app, and the progress table."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from lessons import catalog, progress
+from tests.support import ROOT, run
+
+LESSON_01_TESTS = len(
+    re.findall(r"^def test_", (ROOT / "lessons/01/test_hello.py").read_text(), re.M)
+)
+BROKEN_SOLUTIONS = {
+    "no package": (None, "There is no package `solution`"),
+    "skeleton": ('"""Nothing yet."""\n', "has no function create_app() yet"),
+    "syntax error": ("def create_app(:\n    pass\n", "SyntaxError"),
+    "missing import": ("import flaks\n", "ModuleNotFoundError: No module named 'flaks'"),
+    "returns nothing": ("def create_app():\n    app = 1\n", "returned None, not a Flask app"),
+    "raises": ("def create_app():\n    raise ValueError('no config')\n", "ValueError: no config"),
+}
+
+
+def kata_with(folder: Path, solution: str | None) -> Path:
+    """A copy of the lessons and their fixtures, with solution/__init__.py as given."""
+    shutil.copytree(
+        ROOT / "lessons", folder / "lessons", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy2(ROOT / name, folder / name)
+    if solution is not None:
+        (folder / "solution").mkdir()
+        (folder / "solution" / "__init__.py").write_text(solution, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("case", BROKEN_SOLUTIONS)
+def test_a_broken_solution_fails_every_test_with_one_hint(tmp_path, case):
+    solution, hint = BROKEN_SOLUTIONS[case]
+    kata = kata_with(tmp_path, solution)
+    result = run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "lessons/01",
+        "-p",
+        "no:cacheprovider",
+        cwd=kata,
+        check=False,
+    )
+    output = result.stdout
+    assert result.returncode == 1, output
+    assert f"{LESSON_01_TESTS} failed" in output.splitlines()[-1], output
+    assert "error" not in output.splitlines()[-1], output
+    assert hint in output, output
+    assert re.search(rf"01\s+Hello, Flask\s+0/{LESSON_01_TESTS}\s+<- you are here", output), output
+    assert "Read lessons/01/README.md, then run: pytest lessons/01" in output
+
+
+def test_the_progress_table_shows_where_the_learner_is():
+    rows = [
+        progress.LessonProgress("01", "Hello, Flask", total=4, passed=4),
+        progress.LessonProgress(
+            "02", "Speaking JSON", total=6, passed=2, first_failure=("t::x", "Expected: JSON")
+        ),
+        progress.LessonProgress("03", "Routes and parameters", total=5),
+    ]
+    lines = progress.render(rows, ["01", "02", "03"])
+    assert re.search(r"01\s+Hello, Flask\s+4/4\s+done", lines[0])
+    assert re.search(r"02\s+Speaking JSON\s+2/6\s+<- you are here", lines[1])
+    assert lines[2].rstrip().endswith("0/5")
+    assert "You are on lesson 02: Speaking JSON." in lines
+    assert "    Expected: JSON" in lines
+
+
+def test_skipped_tests_never_count_as_done():
+    row = progress.LessonProgress("07", "Ship it", total=6, passed=4, skipped=2)
+    lines = progress.render([row], ["07"])
+    assert "done" not in lines[0] and "(2 skipped)" in lines[0]
+    assert any("skipped" in line and "not done" in line for line in lines)
+
+
+def test_after_the_last_lesson_the_kata_is_complete():
+    rows = [progress.LessonProgress(n, f"Lesson {n}", total=1, passed=1) for n in ("01", "02")]
+    assert (
+        progress.render(rows, ["01", "02"])[-1]
+        == "Every lesson passes. The kata is complete: well done!"
+    )
+
+
+def test_a_green_lesson_points_at_the_next_one():
+    numbers = [lesson.number for lesson in catalog.lessons()]
+    lines = progress.render(
+        [progress.LessonProgress("01", "Hello, Flask", total=4, passed=4)], numbers
+    )
+    assert lines[-1] == "Read lessons/02/README.md, then run: pytest lessons/02"
+
+
+def test_status_runs_every_lesson_and_prints_the_table():
+    result = run(sys.executable, "-m", "lessons", cwd=ROOT, check=False)
+    assert "Flask kata progress" in result.stdout
+    for lesson in catalog.lessons():
+        assert re.search(
+            rf"{lesson.number}\s+{re.escape(lesson.title)}\s+\d+/\d+", result.stdout
+        ), result.stdout

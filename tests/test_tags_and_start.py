@@ -1,0 +1,130 @@
+"""The lesson tags are reproducible, and `start` never loses a learner's work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lessons import catalog
+from tests.support import git, lessons_tool
+
+NUMBERS = [lesson.number for lesson in catalog.lessons()]
+TAGS = [f"lesson-{number}" for number in NUMBERS] + ["complete"]
+
+
+def tag_ids(repo: Path) -> dict[str, str]:
+    return {tag: git(repo, "rev-parse", f"refs/tags/{tag}") for tag in TAGS}
+
+
+def test_two_clones_build_identical_tags_and_a_rerun_changes_nothing(clone):
+    first, second = clone("first"), clone("second")
+    lessons_tool(first, "tags")
+    lessons_tool(second, "tags")
+    assert tag_ids(first) == tag_ids(second)
+    rerun = lessons_tool(first, "tags").stdout
+    assert rerun.count("unchanged") == len(TAGS), rerun
+    assert tag_ids(first) == tag_ids(second)
+
+
+def test_tags_form_one_linear_history_ending_at_mains_tree(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    history = git(repo, "rev-list", "--reverse", "complete").splitlines()
+    assert [git(repo, "rev-parse", tag) for tag in TAGS] == history
+    assert git(repo, "rev-parse", "complete^{tree}") == git(repo, "rev-parse", "main^{tree}")
+    for tag in TAGS:
+        # Only solution/ differs from main at any stage.
+        changed = git(repo, "diff", "--name-only", tag, "main").splitlines()
+        assert all(path.startswith("solution/") for path in changed), (tag, changed)
+    skeleton = git(
+        repo, "ls-tree", "-r", "--name-only", "lesson-01", "--", "solution/"
+    ).splitlines()
+    assert skeleton == ["solution/__init__.py"]
+
+
+def test_each_step_between_tags_is_that_lessons_reference_patch(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    for number, before, after in zip(NUMBERS, TAGS[:-1], TAGS[1:], strict=True):
+        step = git(repo, "diff", "--full-index", before, after, "--", "solution/")
+        patch = (repo / "lessons" / number / "reference.patch").read_text(encoding="utf-8")
+        assert step + "\n" == patch, number
+
+
+def test_start_builds_the_tags_in_a_fresh_clone_and_makes_a_branch(clone):
+    repo = clone()
+    result = lessons_tool(repo, "start", "3")
+    assert "kata/lesson-03" in result.stdout and "pytest lessons/03" in result.stdout
+    assert git(repo, "branch", "--show-current") == "kata/lesson-03"
+    assert git(repo, "rev-parse", "HEAD") == git(repo, "rev-parse", "lesson-03")
+
+
+def test_start_refuses_to_touch_uncommitted_work(clone):
+    repo = clone()
+    work = repo / "solution" / "__init__.py"
+    work.write_text(work.read_text(encoding="utf-8") + "\n# my unsaved idea\n", encoding="utf-8")
+    result = lessons_tool(repo, "start", "2", check=False)
+    assert result.returncode == 1
+    assert "git stash" in result.stdout and "git commit" in result.stdout
+    assert git(repo, "branch", "--show-current") == "main"
+    assert work.read_text(encoding="utf-8").endswith("# my unsaved idea\n")
+
+
+def test_start_keeps_an_existing_lesson_branch_as_it_is(clone):
+    repo = clone()
+    lessons_tool(repo, "start", "1")
+    (repo / "solution" / "notes.py").write_text('"""My notes."""\n', encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "My lesson 01 work")
+    mine = git(repo, "rev-parse", "HEAD")
+    git(repo, "switch", "--quiet", "main")
+    result = lessons_tool(repo, "start", "01", check=False)
+    assert result.returncode == 1 and "git switch kata/lesson-01" in result.stdout
+    assert git(repo, "rev-parse", "kata/lesson-01") == mine
+
+
+def test_start_rejects_an_unknown_lesson(clone):
+    result = lessons_tool(clone(), "start", "99", check=False)
+    assert result.returncode == 2 and "There is no lesson 99" in result.stdout
+
+
+def test_rewrite_from_the_staged_history_reproduces_the_patches(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    git(repo, "switch", "--quiet", "-c", "edit", "complete")
+    git(repo, "switch", "--quiet", "main")
+    lessons_tool(repo, "rewrite", "edit")
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_rewrite_takes_an_edited_stage_back_into_the_patches(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    # A maintainer edits lesson 06's reference step and replays the later ones on top.
+    git(repo, "switch", "--quiet", "-c", "edit", "lesson-07")
+    init = repo / "solution" / "__init__.py"
+    text = init.read_text(encoding="utf-8").replace(
+        "Tell monitors the service is up", "Tell monitors all is well"
+    )
+    init.write_text(text, encoding="utf-8")
+    git(repo, "commit", "--quiet", "--all", "--amend", "--no-edit")
+    git(repo, "cherry-pick", "lesson-07..complete")
+    git(repo, "switch", "--quiet", "main")
+    lessons_tool(repo, "rewrite", "edit")
+    changed = sorted(line.split()[-1] for line in git(repo, "status", "--porcelain").splitlines())
+    # Lesson 07's patch changes too: its index lines name the edited file's new blob.
+    assert changed == [
+        "lessons/06/reference.patch",
+        "lessons/07/reference.patch",
+        "solution/__init__.py",
+    ]
+    assert "Tell monitors all is well" in init.read_text(encoding="utf-8")
+
+
+def test_rewrite_refuses_to_overwrite_uncommitted_changes(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    git(repo, "branch", "edit", "complete")
+    patch = repo / "lessons" / "01" / "reference.patch"
+    patch.write_text(patch.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    result = lessons_tool(repo, "rewrite", "edit", check=False)
+    assert result.returncode == 1 and "lessons/01/reference.patch" in result.stdout
