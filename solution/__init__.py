@@ -7,18 +7,20 @@ from typing import Any
 
 from flask import Flask, request
 
-from . import config, errors, headers, proxy, request_log
+from . import config, errors, logs, middleware, proxy
+from .sessions import CookieSessions
 from .timestamps import utc_timestamp
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure a new app; test_config overrides every other setting."""
     app = Flask(__name__)
+    app.session_interface = CookieSessions()
     config.load(app, test_config)
+    logs.init_app(app)
     errors.init_app(app)
-    headers.init_app(app)
-    request_log.init_app(app)
-    proxy.init_app(app)
+    middleware.init_app(app)
+    proxy.init_app(app)  # outermost, so the middleware sees the client the proxy vouches for
 
     @app.get("/hello")
     @app.get("/hello/<name>")
