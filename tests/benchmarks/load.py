@@ -1,0 +1,442 @@
+"""Load test: the reference app next to a bare Flask app, both under gunicorn, driven by wrk.
+
+    python tests/benchmarks/load.py [--rounds 4] [--duration 5] [--workers 2] [--json FILE]
+
+Both apps run at once under identical settings (solution/gunicorn.conf.py, the same workers);
+wrk drives them in turn, A/B/A/B, and the report takes medians over the rounds, because other
+processes on the machine make any single run noisy. The report checks the goals of DESIGN.md
+("Quality bars") and exits 0 even when one is missed; it exits 2 when it cannot measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = "solution/gunicorn.conf.py"
+APPS = {"reference": "solution.wsgi:app", "bare": "tests.benchmarks.bare_app:app"}
+IMPORTS = {
+    "reference": "from solution import create_app; create_app()",
+    "bare": "import tests.benchmarks.bare_app",
+}
+LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
+BOOTED = re.compile(r"Booting worker with pid")
+# Settings from the environment that would change what the apps or gunicorn do.
+OUTSIDE_SETTINGS = (
+    "APP_ENV",
+    "SECRET_KEY",
+    "LOG_LEVEL",
+    "GUNICORN_CMD_ARGS",
+    "FORWARDED_ALLOW_IPS",
+)
+STARTUP_SECONDS = 30
+# wrk prints latencies as 850.00us, 1.20ms, 2.00s or 1.00m.
+MILLISECONDS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+INSTALL_WRK = "Install wrk: `sudo apt install wrk` on Debian/Ubuntu, `brew install wrk` on macOS."
+
+
+class CannotMeasure(Exception):
+    """The servers or the load generator are not there, so there is nothing to report."""
+
+
+@dataclass
+class Round:
+    """What wrk measured in one run against one app."""
+
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+@dataclass
+class AppResult:
+    """Everything measured for one app."""
+
+    target: str
+    rounds: list[Round] = field(default_factory=list)
+    master_rss_mb: float = 0.0
+    worker_rss_mb: list[float] = field(default_factory=list)
+    import_seconds: list[float] = field(default_factory=list)
+
+    def median(self, name: str) -> float:
+        """The median of one of the rounds' numbers."""
+        return statistics.median(getattr(run, name) for run in self.rounds)
+
+
+class Server:
+    """One gunicorn, started from solution/gunicorn.conf.py on 127.0.0.1 and a free port."""
+
+    def __init__(self, name: str, target: str, env: dict[str, str], log: Path) -> None:
+        self.name, self.log, self.port = name, log, 0
+        command = [sys.executable, "-m", "gunicorn", "-c", CONFIG, "--no-control-socket", target]
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+
+    def output(self) -> str:
+        """What gunicorn has logged so far."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_until_ready(self, workers: int) -> None:
+        """Wait for the port and every worker, then check that GET /hello answers right."""
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline and self.process.poll() is None:
+            # Only the start of the log: the reference app logs every request after it.
+            head = self.log.read_text(errors="replace")[:20_000]
+            listening = LISTENING.search(head)
+            if listening and len(BOOTED.findall(head)) >= workers:
+                self.port = int(listening[1])
+                break
+            time.sleep(0.05)
+        else:
+            raise CannotMeasure(self.failure("did not start"))
+        check_hello(self.url)
+
+    @property
+    def url(self) -> str:
+        """Where the load goes."""
+        return f"http://127.0.0.1:{self.port}/hello"
+
+    def failure(self, what: str) -> str:
+        """A message that this server went wrong, with the end of its log."""
+        tail = "\n".join(f"    {line}" for line in self.output().splitlines()[-15:])
+        return f"gunicorn serving {self.name} {what} (exit code {self.process.poll()}):\n{tail}"
+
+    def stop(self) -> None:
+        """SIGTERM, as a platform stops a server; kill it and its workers if it hangs."""
+        if self.process.poll() is not None:
+            return
+        workers = child_pids(self.process.pid)
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            for pid in [self.process.pid, *workers]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def check_hello(url: str) -> None:
+    """Refuse to measure an app that does not answer GET /hello with its greeting."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            status, body = response.status, json.loads(response.read())
+    except Exception as error:
+        raise CannotMeasure(f"GET {url} failed: {error}") from None
+    if status != 200 or body.get("message") != "Hello world":
+        raise CannotMeasure(f"GET {url} answered {status} {body!r}, not the greeting")
+
+
+def server_env(workers: int) -> dict[str, str]:
+    """The environment both gunicorns get: the same, without the caller's app settings."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("FLASK_") and name not in OUTSIDE_SETTINGS
+    }
+    pythonpath = [str(ROOT), env.get("PYTHONPATH", "")]
+    env.update(
+        HOST="127.0.0.1",
+        PORT="0",
+        WEB_CONCURRENCY=str(workers),
+        PYTHONPATH=os.pathsep.join(filter(None, pythonpath)),
+    )
+    return env
+
+
+def wrk(url: str, seconds: int, connections: int) -> Round:
+    """Run wrk against url and read its summary."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        raise CannotMeasure(f"{' '.join(command)} did not finish") from None
+    if done.returncode != 0:
+        raise CannotMeasure(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    return parse_wrk(done.stdout)
+
+
+def parse_wrk(text: str) -> Round:
+    """Requests/s, p50 and p99 latency, and errors from wrk's text output."""
+    rate = re.search(r"Requests/sec:\s*([\d.]+)", text)
+    total = re.search(r"(\d+) requests in", text)
+    latency = {
+        percent: float(number) * MILLISECONDS[unit]
+        for percent, number, unit in re.findall(r"^\s*(\d+)%\s+([\d.]+)(\w+)\s*$", text, re.M)
+    }
+    if not (rate and total and "50" in latency and "99" in latency):
+        raise CannotMeasure(f"could not read wrk's output:\n{text}")
+    socket_errors = re.search(r"Socket errors: (.*)", text)
+    errors = sum(int(n) for n in re.findall(r"\d+", socket_errors[1])) if socket_errors else 0
+    bad_status = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errors += int(bad_status[1]) if bad_status else 0
+    return Round(float(rate[1]), latency["50"], latency["99"], int(total[1]), errors)
+
+
+def child_pids(parent: int) -> list[int]:
+    """The processes whose parent is parent: a gunicorn master's workers."""
+    if Path("/proc").is_dir():
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # The name in (brackets) may hold spaces; the parent id follows it.
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                children.append(int(stat.parent.name))
+        return sorted(children)
+    listing = subprocess.run(["ps", "-A", "-o", "pid=,ppid="], capture_output=True, text=True)
+    pairs = (line.split() for line in listing.stdout.splitlines())
+    return sorted(int(pid) for pid, ppid in pairs if int(ppid) == parent)
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory in MB (10^6 bytes)."""
+    status = Path(f"/proc/{pid}/status")
+    if status.exists():
+        found = re.search(r"VmRSS:\s*(\d+)", status.read_text())
+        kilobytes = found[1] if found else "0"
+    else:
+        listing = subprocess.run(
+            ["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True
+        )
+        kilobytes = listing.stdout.strip() or "0"
+    return int(kilobytes) * 1024 / 1e6
+
+
+def import_seconds(statement: str, env: dict[str, str]) -> float:
+    """Time statement in a fresh interpreter, from the first import to the end."""
+    code = (
+        f"import time; start = time.perf_counter(); {statement}; print(time.perf_counter() - start)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise CannotMeasure(f"python -c {statement!r} failed:\n{done.stderr}")
+    return float(done.stdout.split()[-1])
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        cpu = model[1].strip() if model else cpu
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout
+    found = re.search(r"wrk (\S+)", wrk_version)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "flask": version("flask"),
+        "gunicorn": version("gunicorn"),
+        "wrk": found[1] if found else "unknown",
+    }
+
+
+def goals(results: dict[str, AppResult]) -> list[dict[str, Any]]:
+    """The quality bars of DESIGN.md, each with the measured value and whether it is met."""
+    reference = results["reference"]
+    ratio = statistics.median(round_ratios(results))
+    p99 = reference.median("p99_ms")
+    rss = max(reference.worker_rss_mb)
+    startup = statistics.median(reference.import_seconds)
+    checks = [
+        ("throughput reference/bare >= 0.90", ratio, ratio >= 0.90),
+        ("p99 latency at 100 connections < 50 ms", p99, p99 < 50),
+        ("worker RSS (max) < 75 MB", rss, rss < 75),
+        ("import + create_app() < 0.5 s", startup, startup < 0.5),
+    ]
+    return [{"goal": goal, "value": round(value, 3), "ok": ok} for goal, value, ok in checks]
+
+
+def round_ratios(results: dict[str, AppResult]) -> list[float]:
+    """Reference/bare throughput of each round: its two runs were back to back, under one load."""
+    pairs = zip(results["reference"].rounds, results["bare"].rounds, strict=True)
+    return [ref.requests_per_second / base.requests_per_second for ref, base in pairs]
+
+
+def report(results: dict[str, AppResult], settings: dict[str, Any], info: dict[str, Any]) -> str:
+    """The table a person reads."""
+    reference, bare = results["reference"], results["bare"]
+    lines = [
+        f"Load test: wrk -t2 -c{settings['connections']} -d{settings['duration']}s --latency, "
+        f"{settings['rounds']} rounds interleaved (reference, bare, reference, bare, ...)",
+        f"gunicorn -c {CONFIG} --no-control-socket, WEB_CONCURRENCY={settings['workers']}, "
+        "127.0.0.1, the reference app logging every request at INFO",
+        "machine: {cpu}, {cores} cores, Python {python}, Flask {flask}, gunicorn {gunicorn}, "
+        "wrk {wrk}".format(**info),
+        "",
+        f"{'':34}{'reference':>12}{'bare':>12}{'ref/bare':>10}",
+    ]
+    ratios = round_ratios(results)
+    rates = medians(results, "requests_per_second")
+    lines.append(row("requests/s (median)", *rates, ".1f", statistics.median(ratios)))
+    rounds = zip(reference.rounds, bare.rounds, ratios, strict=True)
+    for number, (ref, base, ratio) in enumerate(rounds, 1):
+        rates = (ref.requests_per_second, base.requests_per_second)
+        lines.append(row(f"  round {number}", *rates, ".1f", ratio))
+    errors = (sum(run.errors for run in result.rounds) for result in (reference, bare))
+    imports = (statistics.median(result.import_seconds) for result in (reference, bare))
+    lines += [
+        row("p50 latency, ms (median)", *medians(results, "p50_ms"), ".2f"),
+        row("p99 latency, ms (median)", *medians(results, "p99_ms"), ".2f"),
+        row("errors (all rounds)", *errors, "d"),
+        row("worker RSS, MB (max)", max(reference.worker_rss_mb), max(bare.worker_rss_mb)),
+        row("master RSS, MB", reference.master_rss_mb, bare.master_rss_mb),
+        row("import + create_app, s (median)", *imports, ".3f"),
+        "",
+        "ref/bare of requests/s: the median of the rounds' ratios.",
+    ]
+    lines += noise_warning(bare)
+    lines += ["", "goals (DESIGN.md, Quality bars):"]
+    for goal in goals(results):
+        lines.append(f"  {'ok' if goal['ok'] else 'MISS':5} {goal['goal']:42} {goal['value']}")
+    return "\n".join(lines)
+
+
+def noise_warning(bare: AppResult) -> list[str]:
+    """A warning when the same bare app ran much faster in one round than in another."""
+    rates = [run.requests_per_second for run in bare.rounds]
+    if min(rates) >= 0.8 * max(rates):
+        return []
+    return [
+        f"Noisy machine: the bare app's rounds ran from {min(rates):.0f} to {max(rates):.0f} "
+        "req/s; for steadier numbers, measure on a quieter machine or with more --rounds."
+    ]
+
+
+def medians(results: dict[str, AppResult], name: str) -> tuple[float, float]:
+    """One number's median over the rounds, for the reference app and the bare one."""
+    return results["reference"].median(name), results["bare"].median(name)
+
+
+def row(label: str, ref: float, base: float, spec: str = ".1f", ratio: float | None = None) -> str:
+    """One line of the table: the label, both apps' numbers and perhaps their ratio."""
+    end = f"{ratio:>10.3f}" if ratio is not None else ""
+    return f"{label:34}{ref:>12{spec}}{base:>12{spec}}{end}"
+
+
+def measure(options: argparse.Namespace, log_dir: Path) -> dict[str, AppResult]:
+    """Start both servers, warm them up, drive them in turn, and stop them."""
+    env = server_env(options.workers)
+    results = {name: AppResult(target) for name, target in APPS.items()}
+    servers: dict[str, Server] = {}
+    try:
+        for name, target in APPS.items():
+            servers[name] = Server(name, target, env, log_dir / f"{name}.log")
+        for server in servers.values():
+            server.wait_until_ready(options.workers)
+        for name, server in servers.items():
+            progress(f"warming up {name} on port {server.port} ({options.warmup} s)")
+            wrk(server.url, options.warmup, options.connections)
+        for number in range(1, options.rounds + 1):
+            for name, server in servers.items():
+                run = wrk(server.url, options.duration, options.connections)
+                if server.process.poll() is not None:
+                    raise CannotMeasure(server.failure("stopped during the load"))
+                results[name].rounds.append(run)
+                progress(
+                    f"round {number}/{options.rounds} {name:9} {run.requests_per_second:9.1f} "
+                    f"req/s  p99 {run.p99_ms:7.2f} ms  errors {run.errors}"
+                )
+        for name, server in servers.items():
+            results[name].master_rss_mb = rss_mb(server.process.pid)
+            results[name].worker_rss_mb = [rss_mb(pid) for pid in child_pids(server.process.pid)]
+    finally:
+        for server in servers.values():
+            server.stop()
+    progress(f"timing imports ({options.import_runs} fresh interpreters each)")
+    for _ in range(options.import_runs):
+        for name, statement in IMPORTS.items():
+            results[name].import_seconds.append(import_seconds(statement, env))
+    return results
+
+
+def progress(message: str) -> None:
+    """Say what is happening, on stderr, while the table waits for the end."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not at least 1")
+    return number
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line: how long and how hard to measure, and where to write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=positive, default=4, help="A/B rounds (default 4)")
+    parser.add_argument("--duration", type=positive, default=5, help="seconds per run (default 5)")
+    parser.add_argument("--warmup", type=positive, default=2, help="warm-up seconds (default 2)")
+    parser.add_argument("--workers", type=positive, default=2, help="WEB_CONCURRENCY (default 2)")
+    parser.add_argument("--connections", type=positive, default=100, help="wrk -c (default 100)")
+    parser.add_argument(
+        "--import-runs", type=positive, default=7, help="import timings (default 7)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print the table, write the JSON; 2 when there is nothing to measure with."""
+    options = parse_args(argv)
+    if sys.platform == "win32":
+        print("gunicorn does not run on Windows: run the load test in WSL.", file=sys.stderr)
+        return 2
+    if shutil.which("wrk") is None:
+        print(
+            f"wrk is not installed, so there is no load to measure.\n{INSTALL_WRK}", file=sys.stderr
+        )
+        return 2
+    try:
+        with tempfile.TemporaryDirectory(prefix="kata-load-") as log_dir:
+            results = measure(options, Path(log_dir))
+    except CannotMeasure as error:
+        print(f"Cannot measure: {error}", file=sys.stderr)
+        return 2
+    names = ("rounds", "duration", "warmup", "workers", "connections")
+    settings = {name: getattr(options, name) for name in names}
+    info = machine()
+    print(report(results, settings, info))
+    if options.json:
+        data = {
+            "machine": info,
+            "settings": settings,
+            "apps": {name: asdict(result) for name, result in results.items()},
+            "round_ratios": [round(ratio, 4) for ratio in round_ratios(results)],
+            "goals": goals(results),
+        }
+        options.json.write_text(json.dumps(data, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
