@@ -393,8 +393,8 @@ def positive(text: str) -> int:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line: how long and how hard to measure, and where to write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=positive, default=4, help="A/B rounds (default 4)")
-    parser.add_argument("--duration", type=positive, default=5, help="seconds per run (default 5)")
+    parser.add_argument("--rounds", type=positive, default=10, help="A/B rounds (default 10)")
+    parser.add_argument("--duration", type=positive, default=4, help="seconds per run (default 4)")
     parser.add_argument("--warmup", type=positive, default=2, help="warm-up seconds (default 2)")
     parser.add_argument("--workers", type=positive, default=2, help="WEB_CONCURRENCY (default 2)")
     parser.add_argument("--connections", type=positive, default=100, help="wrk -c (default 100)")
