@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import threading
 import time
 
@@ -18,7 +19,8 @@ from flask import Flask
 from flask.logging import default_handler
 
 FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s"
-PIPE_BUF = 4096  # writes this small reach a pipe whole, even when several workers share it
+# Writes this small reach a pipe whole, even when several workers share it (4096 on Linux).
+PIPE_BUF = getattr(select, "PIPE_BUF", 512)
 FLUSH_INTERVAL = 0.5  # seconds a line may wait in the batch
 
 
