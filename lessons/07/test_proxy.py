@@ -68,6 +68,18 @@ def test_a_trusted_proxy_tells_the_client_and_the_scheme(make_app, caplog):
     )
 
 
+def test_trusted_proxies_counts_the_hops(make_app, caplog):
+    app = make_app({"TRUSTED_PROXIES": 2})
+    # The client sent a made-up first entry; proxy A added the client, proxy B added proxy A.
+    chain = {"X-Forwarded-For": f"198.51.100.99, {CLIENT}, 10.1.1.1"}
+    _, line = logged(app, caplog, "kata-proxy-4", chain)
+    assert CLIENT in line and "10.1.1.1" not in line and "198.51.100.99" not in line, explain(
+        f"with TRUSTED_PROXIES=2, the address two proxies back ({CLIENT}): the second entry from the end",
+        repr(line),
+        f"pass the setting itself to ProxyFix: x_for=n and x_proto=n, not 1 ({README}, step 3)",
+    )
+
+
 def test_https_responses_carry_strict_transport_security(client):
     secure = client.get("/hello", base_url="https://localhost")
     value = secure.headers.get("Strict-Transport-Security", "")
