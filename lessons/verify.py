@@ -39,6 +39,7 @@ class Check:
     tree: str
     lessons: list[str]
     judge: Callable[[Outcomes], list[str]]
+    options: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
     summary: str = ""
 
@@ -123,18 +124,14 @@ def plan_checks(root: Path, repo: Path) -> tuple[list[Check], str]:
         stage = numbers.index(variant.lesson) + 1
         tree = stages.apply(repo, trees[stage], variant.path.read_bytes(), str(variant.path))
         if variant.is_mistake:
+            judge = red(variant.lesson, every_test=False)
+            # One failing test is all a mistake has to show, so pytest may stop there.
             check = Check(
-                variant.name,
-                f"{variant.lesson} red",
-                tree,
-                [variant.lesson],
-                red(variant.lesson, every_test=False),
+                variant.name, f"{variant.lesson} red", tree, [variant.lesson], judge, ("-x",)
             )
         else:
             so_far = numbers[:stage]
-            check = Check(
-                variant.name, f"{so_far[0]}-{so_far[-1]} green", tree, so_far, all_pass(so_far)
-            )
+            check = Check(variant.name, f"{span(so_far)} green", tree, so_far, all_pass(so_far))
         checks.append(check)
     return checks, trees[-1]
 
@@ -156,13 +153,17 @@ def run_check(root: Path, repo: Path, check: Check, workspace: Path) -> None:
         "-m",
         "pytest",
         *PYTEST_OPTIONS,
+        *check.options,
         "--junitxml",
         str(report),
         "-o",
         "junit_family=xunit1",
         *(f"lessons/{number}" for number in check.lessons),
     ]
-    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # Bytecode caching stays on: pytest rewrites the asserts of every plugin it loads (hypothesis
+    # is large) and would redo that in every run without its cache.
+    environment = {**os.environ}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     try:
         result = subprocess.run(
             command, cwd=folder, env=environment, capture_output=True, text=True, timeout=TIMEOUT

@@ -19,7 +19,7 @@ IDENTITY = {
 
 def run(*command: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a command without a shell and return what it printed."""
-    environment = {**os.environ, **IDENTITY, "PYTHONDONTWRITEBYTECODE": "1"}
+    environment = {**os.environ, **IDENTITY}
     result = subprocess.run(
         [str(part) for part in command],
         cwd=cwd,
