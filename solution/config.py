@@ -37,9 +37,16 @@ def load(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
 
 
 def check(config: Mapping[str, Any]) -> None:
-    """Refuse to run in production without a real SECRET_KEY."""
+    """Refuse to run with a SECRET_KEY that is not text, or in production without a real one."""
     secret = config.get("SECRET_KEY")
-    if config["APP_ENV"] == "production" and secret in (None, "", DEVELOPMENT_SECRET_KEY):
+    if secret is not None and not isinstance(secret, str | bytes):
+        # from_prefixed_env() reads values as JSON: FLASK_SECRET_KEY=12345 gives a number.
+        raise ConfigError(
+            f"SECRET_KEY must be text, but it is the {type(secret).__name__} {secret!r}. "
+            """Quote it for JSON in the environment, such as FLASK_SECRET_KEY='"12345"'."""
+        )
+    production = str(config["APP_ENV"]).lower() == "production"
+    if production and secret in (None, "", DEVELOPMENT_SECRET_KEY):
         raise ConfigError(
             "APP_ENV is production, but SECRET_KEY is not set to a real secret. "
             "Set the environment variable FLASK_SECRET_KEY to a long random value, such as "
