@@ -12,11 +12,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import catalog
+from . import catalog, stages
 from .git import GitError, changed_files, git, git_bytes, ref_exists
 
-WRITTEN = ("solution", "lessons/skeleton", "lessons/*/reference.patch")
-EXCLUDED = (":!solution", ":!lessons/skeleton", ":!lessons/*/reference.patch")
+WRITTEN = ("solution", "lessons/skeleton", "lessons/*/reference.patch", "tests/variants")
+EXCLUDED = (":!solution", ":!lessons/skeleton", ":!lessons/*/reference.patch", ":!tests/variants")
 DIFF_OPTIONS = (
     "diff",
     "--no-color",
@@ -82,6 +82,11 @@ def run(branch: str, root: Path = catalog.ROOT) -> int:
             print(f"  new lesson {number}: wrote its reference.patch; add its README.md and tests.")
     write_tree(repo, commits[-1], "solution", root / "solution")
 
+    refreshed, stuck = refresh_variants(root)
+    for name in refreshed:
+        print(f"  variant {name}: rebased onto the new stage.")
+    for name in stuck:
+        print(f"  variant {name}: no longer applies; redo it by hand over the new stage.")
     others = _other_differences(repo, commits[-1])
     print(
         f"Rewrote lessons/skeleton/, {len(commits) - 1} reference.patch files and solution/ from {branch}."
@@ -91,6 +96,32 @@ def run(branch: str, root: Path = catalog.ROOT) -> int:
         print("\n".join(f"  {path}    git checkout {branch} -- {path}" for path in others))
     print("Next: python -m lessons verify, then commit, then python -m lessons tags.")
     return 0
+
+
+def refresh_variants(root: Path) -> tuple[list[str], list[str]]:
+    """Rebase each variant patch onto its new stage; return those rebased and those stuck."""
+    plan = stages.plan_from_worktree(root)
+    trees = stages.build(root, plan)
+    refreshed, stuck = [], []
+    for variant in catalog.variants(root):
+        if variant.lesson not in plan.numbers:
+            continue
+        base = trees[plan.numbers.index(variant.lesson) + 1]
+        text = variant.path.read_bytes()
+        try:
+            stages.apply(root, base, text, variant.name)
+            continue
+        except stages.StageError:
+            pass
+        try:
+            tree = stages.apply(root, base, text, variant.name, three_way=True)
+        except stages.StageError:
+            stuck.append(variant.name)
+            continue
+        prose = text[: text.find(b"diff --git")]
+        variant.path.write_bytes(prose + stages.diff(root, base, tree))
+        refreshed.append(variant.name)
+    return refreshed, stuck
 
 
 def _other_differences(repo: Path, commit: str) -> list[str]:

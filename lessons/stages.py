@@ -77,12 +77,24 @@ def build(repo: Path, plan: Plan) -> list[str]:
     return trees
 
 
-def apply(repo: Path, tree: str, patch: bytes, label: str) -> str:
-    """Return the tree id of solution/ after applying patch over the solution/ tree given."""
+def apply(repo: Path, tree: str, patch: bytes, label: str, three_way: bool = False) -> str:
+    """Return the tree id of solution/ after applying patch over the solution/ tree given.
+
+    With three_way, a patch made against an older version of the files is merged in, using
+    the blobs its index lines name, as long as the changes do not overlap.
+    """
     with scratch_index(repo) as env:
         git(repo, "read-tree", f"--prefix={PREFIX}", tree, env=env)
-        _apply(repo, patch, label, env)
+        _apply(repo, patch, label, env, ("--3way",) if three_way else ())
         return git(repo, "write-tree", f"--prefix={PREFIX}", env=env)
+
+
+def diff(repo: Path, before: str, after: str) -> bytes:
+    """The change between two solution/ trees, in the form the kata's patches keep."""
+    prefixes = (f"--src-prefix=a/{PREFIX}", f"--dst-prefix=b/{PREFIX}")
+    return git_bytes(
+        repo, "diff-tree", "-p", "--full-index", "--no-renames", *prefixes, before, after
+    )
 
 
 def checkout(repo: Path, tree: str, destination: Path) -> None:
@@ -101,8 +113,10 @@ def with_solution(repo: Path, commit_tree: str, solution_tree: str) -> str:
         return git(repo, "write-tree", env=env)
 
 
-def _apply(repo: Path, patch: bytes, label: str, env: dict[str, str]) -> None:
+def _apply(
+    repo: Path, patch: bytes, label: str, env: dict[str, str], options: tuple[str, ...] = ()
+) -> None:
     try:
-        git(repo, "apply", "--cached", "--whitespace=nowarn", "-", input=patch, env=env)
+        git(repo, "apply", "--cached", "--whitespace=nowarn", *options, "-", input=patch, env=env)
     except GitError as error:
         raise StageError(f"{label} does not apply: {error}") from None
