@@ -15,6 +15,8 @@ from .timestamps import utc_timestamp
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure a new app; test_config overrides every other setting."""
     app = Flask(__name__)
+    # /hello//Ada is a 404 in JSON, not a redirect with an HTML body.
+    app.url_map.merge_slashes = False
     app.session_interface = CookieSessions()
     config.load(app, test_config)
     logs.init_app(app)

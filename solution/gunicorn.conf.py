@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-host = os.environ.get("HOST", "127.0.0.1")
+host = os.environ.get("HOST", "127.0.0.1").strip("[]")  # "::1" or "[::1]" alike
 port = os.environ.get("PORT", "8000")
 bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

@@ -53,17 +53,19 @@ class BatchingHandler(logging.Handler):
 
     def info(self, logger: logging.Logger, message: str) -> None:
         """Log message at INFO on logger, as fast as logging allows."""
-        if logger.handlers != [self] or logger.filters or self.filters or logging.root.handlers:
-            logger.handle(
-                logger.makeRecord(logger.name, logging.INFO, __file__, 0, message, None, None)
-            )
+        others = logger.handlers != [self] or logger.filters or logging.root.handlers
+        if others or self.filters or self.level > logging.INFO:
+            record = logger.makeRecord(logger.name, logging.INFO, __file__, 0, message, None, None)
+            logger.handle(record)
             return
         now = time.time()
-        if int(now) != self.second:
-            self.second = int(now)
-            self.stamp = time.strftime(UTCFormatter.default_time_format, time.gmtime(self.second))
-        milliseconds = int((now - self.second) * 1000)
         with self.lock:  # type: ignore[union-attr]
+            if int(now) != self.second:
+                self.second = int(now)
+                self.stamp = time.strftime(
+                    UTCFormatter.default_time_format, time.gmtime(self.second)
+                )
+            milliseconds = int((now - self.second) * 1000)
             self.add(
                 f"{self.stamp}.{milliseconds:03d}Z [{os.getpid()}] [INFO] {logger.name}: {message}"
             )
@@ -93,8 +95,11 @@ class BatchingHandler(logging.Handler):
         data = b"".join(self.batch)
         self.batch.clear()
         self.size = 0
-        while data:
-            data = data[os.write(self.fd, data) :]
+        try:
+            while data:
+                data = data[os.write(self.fd, data) :]
+        except OSError:
+            pass  # stderr is gone (a closed pipe, say): logging must never fail a request
 
     def flush_every_interval(self) -> None:
         """Write the batch every FLUSH_INTERVAL, so no line waits for the next one."""
@@ -109,7 +114,8 @@ STDERR.setFormatter(UTCFormatter(FORMAT))
 
 def init_app(app: Flask) -> None:
     """Set the app logger's level, and send its records to stderr in batches."""
-    app.logger.setLevel(str(app.config["LOG_LEVEL"]).upper())
+    level = app.config["LOG_LEVEL"]  # a name such as "info", or a number such as 20
+    app.logger.setLevel(level.upper() if isinstance(level, str) else level)
     # Flask adds its default handler only when logging is not configured otherwise (as under
     # pytest's caplog); replace that one and leave any configured logging alone.
     if default_handler in app.logger.handlers:

@@ -40,6 +40,7 @@ STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=63072000; inc
 # Characters a path may keep in the log; the rest is %-encoded, line breaks included.
 PATH_SAFE = "/:@!$&'()*+,;=~"
 PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")  # needs no encoding: most paths, cheaply
+PLAIN_ADDRESS = re.compile(r"[0-9A-Fa-f:.]+|-")  # an IPv4 or IPv6 address
 
 
 def init_app(app: Flask) -> None:
@@ -88,11 +89,15 @@ class RequestMiddleware:
 
     def log(self, environ: WSGIEnvironment, status: str, seconds: float, request_id: str) -> None:
         """Log the request's one line at INFO: client, method, path, status, duration, id."""
-        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "") or "/"
         if not PLAIN_PATH.fullmatch(path):
             # WSGI paths are UTF-8 bytes decoded as Latin-1: encode them back the same way.
             path = quote(path, PATH_SAFE, "latin-1")
-        client, method = environ.get("REMOTE_ADDR", "-"), environ["REQUEST_METHOD"]
+        # Behind a trusted proxy the address comes from X-Forwarded-For: encode it as well.
+        client = environ.get("REMOTE_ADDR") or "-"
+        if not PLAIN_ADDRESS.fullmatch(client):
+            client = quote(client, ":.[]", "latin-1")
+        method = environ["REQUEST_METHOD"]
         logs.info(
             self.logger,
             f"{client} {method} {path} {status} {seconds * 1000:.1f}ms request_id={request_id}",
