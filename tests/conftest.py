@@ -1,8 +1,10 @@
-"""Fixtures for the kata's own tests: throwaway copies of the kata as git repositories."""
+"""Fixtures for the kata's own tests: throwaway copies of the kata, and the app's shared logger."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,32 @@ def clone(origin: Path, tmp_path: Path) -> Callable[[str], Path]:
         return target
 
     return make
+
+
+@pytest.fixture
+def app_logger() -> Iterator[logging.Logger]:
+    """The "solution" logger that every app in the process shares, restored after the test."""
+    logger = logging.getLogger("solution")
+    saved = (logger.handlers[:], logger.filters[:], logger.level, logger.propagate)
+    yield logger
+    logger.handlers[:], logger.filters[:], logger.level, logger.propagate = saved
+
+
+@pytest.fixture
+def bare_logging() -> Callable[[], AbstractContextManager[None]]:
+    """Within `with bare_logging():`, the root logger has no handlers, as in a server process.
+
+    Use it inside the test body: pytest adds and removes its own root handlers around each
+    phase of a test, so a fixture that emptied the root logger would restore stale ones.
+    """
+
+    @contextmanager
+    def bare() -> Iterator[None]:
+        saved = logging.root.handlers[:]
+        logging.root.handlers.clear()
+        try:
+            yield
+        finally:
+            logging.root.handlers[:] = saved
+
+    return bare
