@@ -25,7 +25,16 @@ from .git import git, scratch_index
 
 TIMEOUT = 180  # seconds for one pytest run; a hung run is a failed check
 COPIED = ("conftest.py", "pyproject.toml")
-PYTEST_OPTIONS = ("-q", "-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:pytest_cov")
+PYTEST_OPTIONS = (
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:benchmark",
+    "-p",
+    "no:pytest_cov",
+    "--hypothesis-profile=kata-verify",
+)
 
 Outcomes = dict[str, Counter[str]]  # lesson number -> Counter of passed/failed/error/skipped
 
@@ -42,6 +51,7 @@ class Check:
     options: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
     summary: str = ""
+    seconds: float = 0.0
 
 
 def all_pass(numbers: list[str]) -> Callable[[Outcomes], list[str]]:
@@ -164,13 +174,18 @@ def run_check(root: Path, repo: Path, check: Check, workspace: Path) -> None:
     # is large) and would redo that in every run without its cache.
     environment = {**os.environ}
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    # Share hypothesis's cache (its Unicode tables take a second to build) between the runs.
+    environment.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(root / ".hypothesis"))
+    started = time.perf_counter()
     try:
         result = subprocess.run(
             command, cwd=folder, env=environment, capture_output=True, text=True, timeout=TIMEOUT
         )
     except subprocess.TimeoutExpired:
+        check.seconds = time.perf_counter() - started
         check.problems.append(f"pytest did not finish within {TIMEOUT} s")
         return
+    check.seconds = time.perf_counter() - started
     if result.returncode not in (0, 1) or not report.is_file():
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
         check.problems.append(f"pytest exited with code {result.returncode}:\n{tail}")
@@ -232,13 +247,14 @@ def run(root: Path = catalog.ROOT, jobs: int | None = None) -> int:
     width = max(len(check.label) for check in checks)
     for check in checks:
         status = "FAIL" if check.problems else "ok"
+        timing = f"{check.seconds:4.1f}s"
         print(
-            f"  {status:<4}  {check.label:<{width}}  expect {check.expected:<20} got {check.summary}"
+            f"  {status:<4} {timing}  {check.label:<{width}}  expect {check.expected:<20} got {check.summary}"
         )
         for problem in check.problems:
             print(f"          {problem}")
     print(
-        f"  {'ok' if same else 'FAIL':<4}  solution/ equals the last stage (skeleton + every reference.patch)"
+        f"  {'ok' if same else 'FAIL':<4}        solution/ equals the last stage (skeleton + every reference.patch)"
     )
     failures = sum(bool(check.problems) for check in checks) + (not same)
     elapsed = time.perf_counter() - started

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,22 +39,28 @@ def kata_with(folder: Path, solution: str | None) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def broken_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """pytest's output on lesson 01 for each broken solution, the runs side by side."""
+
+    katas = [
+        kata_with(tmp_path_factory.mktemp("broken"), code) for code, _ in BROKEN_SOLUTIONS.values()
+    ]
+
+    def attempt(kata: Path) -> str:
+        command = (sys.executable, "-m", "pytest", "lessons/01", "-p", "no:cacheprovider")
+        result = run(*command, cwd=kata, check=False)
+        return f"exit code {result.returncode}\n{result.stdout}"
+
+    with ThreadPoolExecutor() as pool:
+        return dict(zip(BROKEN_SOLUTIONS, pool.map(attempt, katas), strict=True))
+
+
 @pytest.mark.parametrize("case", BROKEN_SOLUTIONS)
-def test_a_broken_solution_fails_every_test_with_one_hint(tmp_path, case):
-    solution, hint = BROKEN_SOLUTIONS[case]
-    kata = kata_with(tmp_path, solution)
-    result = run(
-        sys.executable,
-        "-m",
-        "pytest",
-        "lessons/01",
-        "-p",
-        "no:cacheprovider",
-        cwd=kata,
-        check=False,
-    )
-    output = result.stdout
-    assert result.returncode == 1, output
+def test_a_broken_solution_fails_every_test_with_one_hint(broken_runs, case):
+    hint = BROKEN_SOLUTIONS[case][1]
+    output = broken_runs[case]
+    assert output.startswith("exit code 1\n"), output
     assert f"{LESSON_01_TESTS} failed" in output.splitlines()[-1], output
     assert "error" not in output.splitlines()[-1], output
     assert hint in output, output

@@ -68,7 +68,7 @@ def test_junit_reports_are_counted_per_lesson(tmp_path):
         '<testcase file="lessons/01/test_hello.py" name="a"/>'
         '<testcase file="lessons/01/test_hello.py" name="b"><failure message="x"/></testcase>'
         '<testcase file="lessons/02/test_json.py" name="c"><error message="y"/></testcase>'
-        '<testcase file="lessons/07/test_gunicorn.py" name="d"><skipped message="z"/></testcase>'
+        '<testcase file="lessons/07/test_serving.py" name="d"><skipped message="z"/></testcase>'
         '<testcase file="tests/test_other.py" name="e"/>'
         "</testsuite></testsuites>",
         encoding="utf-8",
