@@ -53,7 +53,11 @@ class BatchingHandler(logging.Handler):
 
     def info(self, logger: logging.Logger, message: str) -> None:
         """Log message at INFO on logger, as fast as logging allows."""
-        others = logger.handlers != [self] or logger.filters or logging.root.handlers
+        others = (
+            logger.handlers != [self]
+            or logger.filters
+            or (logger.propagate and logging.root.handlers)
+        )
         if others or self.filters or self.level > logging.INFO:
             record = logger.makeRecord(logger.name, logging.INFO, __file__, 0, message, None, None)
             logger.handle(record)

@@ -177,6 +177,27 @@ def test_info_formats_the_line_itself_when_nothing_else_would_see_it(
     assert before <= moment <= after
 
 
+def test_info_ignores_the_roots_handlers_when_the_logger_does_not_propagate(
+    handler, logger, pipe, monkeypatch
+):
+    def no_records(*args, **kwargs):
+        raise AssertionError("the fast path built a LogRecord")
+
+    monkeypatch.setattr(logger, "makeRecord", no_records)
+    assert logging.root.handlers  # pytest's own, here
+    handler.info(logger, "only mine")
+    handler.flush()
+    assert [parse(line)[4] for line in pipe.lines()] == ["only mine"]
+
+
+def test_info_respects_the_handlers_level(handler, logger, pipe, bare_logging):
+    handler.setLevel(logging.WARNING)
+    with bare_logging():
+        handler.info(logger, "too quiet to show")
+    handler.flush()
+    assert pipe.read() == b""
+
+
 def test_info_keeps_its_second_and_milliseconds_right(
     handler, logger, pipe, bare_logging, monkeypatch
 ):
