@@ -76,16 +76,15 @@ def write_tags(repo: Path, tags: list[Tag]) -> list[tuple[Tag, str]]:
     return results
 
 
-def ensure_tags(repo: Path) -> list[tuple[Tag, str]]:
-    """Build the tags from the source branch and write them."""
-    return write_tags(repo, plan_tags(repo, source_ref(repo)))
+def ensure_tags(repo: Path) -> tuple[str, list[tuple[Tag, str]]]:
+    """Build the tags from the source branch and write them; return the branch and the tags."""
+    ref = source_ref(repo)
+    return ref, write_tags(repo, plan_tags(repo, ref))
 
 
 def run(root: Path = catalog.ROOT) -> int:
     """The `tags` command: rebuild the tags and print them."""
-    repo = root
-    ref = source_ref(repo)
-    results = write_tags(repo, plan_tags(repo, ref))
+    ref, results = ensure_tags(root)
     print(f"Lesson tags built from {ref}:")
     for tag, outcome in results:
         print(f"  {tag.name:<10} {tag.commit[:12]}  {outcome:<9} {tag.title}")
