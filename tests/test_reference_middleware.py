@@ -8,15 +8,7 @@ import re
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "Cache-Control": "no-store",
-}
-HSTS = "max-age=63072000; includeSubDomains"
-FRESH_ID = re.compile(r"[0-9a-f]{32}")
+from tests.support import FRESH_ID, HSTS, SECURITY_HEADERS
 
 
 def log_line(caplog: pytest.LogCaptureFixture, request_id: str) -> str:

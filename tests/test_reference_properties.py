@@ -21,17 +21,9 @@ from hypothesis import strategies as st
 from werkzeug.http import parse_list_header
 
 from solution import create_app
+from tests.support import FRESH_ID, HSTS, SECURITY_HEADERS
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "Cache-Control": "no-store",
-}
-HSTS = "max-age=63072000; includeSubDomains"
 SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
-FRESH_ID = re.compile(r"[0-9a-f]{32}")
 ERROR_KEYS = ["error", "message", "method", "path", "status", "timestamp"]
 ALLOWED_METHODS = {"GET", "HEAD", "OPTIONS"}
 OUTSIDE = ("APP_ENV", "SECRET_KEY", "LOG_LEVEL", "HOST", "PORT", "WEB_CONCURRENCY")

@@ -137,19 +137,26 @@ def test_abort_keeps_its_status_and_message(aborting_app, client):
     )
 
 
-def test_error_headers_are_kept(aborting_app, client):
-    response = client.get("/kata/slow-down")
-    error_json(response, "a view raising TooManyRequests(retry_after=120)", 429)
-    assert response.headers.get("Retry-After") == "120", explain(
-        "the 429 to keep its Retry-After: 120 header",
-        f"Retry-After: {response.headers.get('Retry-After')!r}",
-        "start from error.get_response(): it carries the error's headers",
-    )
-    response = client.get("/kata/who-are-you")
-    error_json(response, "a view raising Unauthorized(www_authenticate=...)", 401)
-    assert response.headers.get("WWW-Authenticate") == "Bearer realm=kata", explain(
-        "the 401 to keep its WWW-Authenticate header",
-        f"WWW-Authenticate: {response.headers.get('WWW-Authenticate')!r}",
+@pytest.mark.parametrize(
+    ("url", "raised", "status", "header", "value"),
+    [
+        ("/kata/slow-down", "TooManyRequests(retry_after=120)", 429, "Retry-After", "120"),
+        (
+            "/kata/who-are-you",
+            "Unauthorized(www_authenticate=...)",
+            401,
+            "WWW-Authenticate",
+            "Bearer realm=kata",
+        ),
+    ],
+    ids=["retry-after", "www-authenticate"],
+)
+def test_error_headers_are_kept(aborting_app, client, url, raised, status, header, value):
+    response = client.get(url)
+    error_json(response, f"a view raising {raised}", status)
+    assert response.headers.get(header) == value, explain(
+        f"the {status} to keep its {header}: {value} header",
+        f"{header}: {response.headers.get(header)!r}",
         "start from error.get_response(): it carries the error's headers",
     )
 
