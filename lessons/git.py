@@ -80,9 +80,10 @@ def ref_exists(repo: Path, ref: str) -> bool:
     return True
 
 
-def changed_files(repo: Path, *paths: str) -> list[str]:
-    """List tracked files under paths whose changes are not committed (staged or not)."""
-    output = git_bytes(repo, "status", "--porcelain", "-z", "--untracked-files=no", "--", *paths)
+def changed_files(repo: Path, *paths: str, untracked: bool = False) -> list[str]:
+    """List files under paths whose changes are not committed; new files too if untracked."""
+    new_files = "--untracked-files=all" if untracked else "--untracked-files=no"
+    output = git_bytes(repo, "status", "--porcelain", "-z", new_files, "--", *paths)
     entries = output.decode("utf-8", "replace").split("\0")
     # Each entry is "XY path"; a rename is followed by an entry holding the old path.
     return [entry[3:] for entry in entries if len(entry) > 3 and entry[2] == " "]

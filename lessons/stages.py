@@ -108,7 +108,8 @@ def with_solution(repo: Path, commit_tree: str, solution_tree: str) -> str:
     """Return the tree id of commit_tree with its solution/ replaced by solution_tree."""
     with scratch_index(repo) as env:
         git(repo, "read-tree", commit_tree, env=env)
-        git(repo, "rm", "-r", "--cached", "--quiet", "--ignore-unmatch", "solution", env=env)
+        # -f: the throwaway index owes the work tree nothing, whatever branch is checked out.
+        git(repo, "rm", "-r", "--cached", "-f", "--quiet", "--ignore-unmatch", "solution", env=env)
         git(repo, "read-tree", f"--prefix={PREFIX}", solution_tree, env=env)
         return git(repo, "write-tree", env=env)
 

@@ -21,15 +21,16 @@ def run(lesson: str, root: Path = catalog.ROOT) -> int:
         print(f"There is no lesson {lesson}. The lessons are {', '.join(known)}.")
         return 2
 
-    changed = changed_files(root)
+    # New files in solution/ count too: they would follow you to the new branch, or clash there.
+    changed = changed_files(root) + changed_files(root, "solution", untracked=True)
     if changed:
-        print("You have changes that are not committed yet, so nothing was switched:")
-        for path in changed[:10]:
+        print("You have work that is not committed yet, so nothing was switched:")
+        for path in sorted(set(changed))[:10]:
             print(f"  {path}")
         print(
-            "Keep them first, then run this again:\n"
+            "Keep it first, then run this again:\n"
             '  git add -A && git commit -m "My work so far"\n'
-            "or put them aside with: git stash"
+            "or put it aside with: git stash --include-untracked"
         )
         return 1
 
@@ -45,6 +46,12 @@ def run(lesson: str, root: Path = catalog.ROOT) -> int:
     if not ref_exists(root, f"refs/tags/{tag}"):
         print("Building the lesson tags (first run in this clone)...")
         tags.ensure_tags(root)
+    elif not tags.current(root):
+        try:
+            tags.ensure_tags(root)
+            print("The lessons changed since the tags were built: rebuilt them.")
+        except GitError as error:
+            print(f"Kept the lesson tags as they are; they could not be rebuilt: {error}")
     try:
         git(root, "switch", "--no-guess", "-c", branch, tag)
     except GitError as error:

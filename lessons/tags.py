@@ -76,6 +76,16 @@ def write_tags(repo: Path, tags: list[Tag]) -> list[tuple[Tag, str]]:
     return results
 
 
+def current(repo: Path) -> bool:
+    """Whether the tag `complete` holds exactly what the source branch holds."""
+    if not ref_exists(repo, f"refs/tags/{COMPLETE}"):
+        return False
+    ref = source_ref(repo)
+    return git(repo, "rev-parse", f"{COMPLETE}^{{tree}}") == git(
+        repo, "rev-parse", f"{ref}^{{tree}}"
+    )
+
+
 def ensure_tags(repo: Path) -> tuple[str, list[tuple[Tag, str]]]:
     """Build the tags from the source branch and write them; return the branch and the tags."""
     ref = source_ref(repo)

@@ -128,3 +128,36 @@ def test_rewrite_refuses_to_overwrite_uncommitted_changes(clone):
     patch.write_text(patch.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     result = lessons_tool(repo, "rewrite", "edit", check=False)
     assert result.returncode == 1 and "lessons/01/reference.patch" in result.stdout
+
+
+def test_tags_can_be_built_from_a_learner_branch(clone):
+    repo = clone()
+    lessons_tool(repo, "start", "1")
+    work = repo / "solution" / "__init__.py"
+    work.write_text('"""Work in progress."""\n', encoding="utf-8")
+    git(repo, "commit", "--quiet", "--all", "-m", "My lesson 01 work")
+    result = lessons_tool(repo, "tags")
+    assert result.stdout.count("unchanged") == len(TAGS), result.stdout
+    assert git(repo, "rev-parse", "complete^{tree}") == git(repo, "rev-parse", "main^{tree}")
+
+
+def test_start_refuses_to_carry_new_files_in_solution_along(clone):
+    repo = clone()
+    (repo / "solution" / "notes.py").write_text('"""Not committed yet."""\n', encoding="utf-8")
+    result = lessons_tool(repo, "start", "2", check=False)
+    assert result.returncode == 1 and "solution/notes.py" in result.stdout
+    assert "git stash --include-untracked" in result.stdout
+    assert git(repo, "branch", "--show-current") == "main"
+
+
+def test_start_rebuilds_tags_that_main_has_moved_past(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    readme = repo / "README.md"
+    readme.write_text(
+        readme.read_text(encoding="utf-8") + "\nA maintainer's update.\n", encoding="utf-8"
+    )
+    git(repo, "commit", "--quiet", "--all", "-m", "Update the README")
+    result = lessons_tool(repo, "start", "2")
+    assert "rebuilt them" in result.stdout
+    assert git(repo, "rev-parse", "complete^{tree}") == git(repo, "rev-parse", "main^{tree}")
