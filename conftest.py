@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 pytest.register_assert_rewrite("lessons.feedback")
 
@@ -29,9 +29,14 @@ PACKAGE = "solution"
 
 # Lessons stay fast: fewer examples than hypothesis's default, and no deadline (speed is
 # measured by the benchmarks, never by a timed assertion).
-settings.register_profile("kata", max_examples=50, deadline=None)
+# The explain phase would add "These lines were always and only run by failing test cases",
+# which tells a newcomer nothing.
+PHASES = tuple(phase for phase in Phase if phase is not Phase.explain)
+settings.register_profile("kata", max_examples=50, deadline=None, phases=PHASES)
 # `python -m lessons verify` proves red and green at every stage, dozens of runs: fewer examples.
-settings.register_profile("kata-verify", max_examples=20, deadline=None, database=None)
+settings.register_profile(
+    "kata-verify", max_examples=20, deadline=None, database=None, phases=PHASES
+)
 settings.load_profile("kata")
 
 # Settings from the learner's own machine that must not reach an app under test.
@@ -84,7 +89,7 @@ def build_app(factory: Callable[..., Any], config: dict[str, Any]) -> Flask:
         raise LearnerAppError(
             f"Calling solution.create_app() raised an error, so no app could be built.\n\n"
             f"{_learner_traceback(error)}\n"
-            "  Try: fix the line shown above, then run the tests again."
+            f"  Try: {_tip_for(error)}"
         ) from None
     if not isinstance(app, Flask):
         raise LearnerAppError(
@@ -147,6 +152,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # for the learner to fix, not an error in the test.
         report.when = "call"
         report.longrepr = str(call.excinfo.value)
+        report.user_properties.append(("kata", "no app"))
     return report
 
 
@@ -176,7 +182,10 @@ class ProgressTracker:
             return
         if report.failed:
             if self.outcome.get(report.nodeid) != "failed":
-                self.messages[report.nodeid] = _failure_message(report)
+                message = _failure_message(report)
+                if ("kata", "no app") in report.user_properties:
+                    message = f"Your app could not be built, so every test fails until this is fixed.\n{message}"
+                self.messages[report.nodeid] = message
             self.outcome[report.nodeid] = "failed"
         elif report.skipped:
             self.outcome.setdefault(report.nodeid, "skipped")
@@ -218,6 +227,23 @@ def _failure_message(report: pytest.TestReport) -> str:
             break
         kept.append(line)
     return textwrap.dedent("\n".join(kept)).strip("\n")
+
+
+# Errors a newcomer meets often, and what to do about each.
+KNOWN_ERRORS = {
+    "overwriting an existing endpoint function": (
+        "two views share one function name, so Flask sees the same endpoint twice: give each\n"
+        "       view its own name, or stack both @app.get lines on one view (lessons/03/README.md, step 1)."
+    ),
+}
+
+
+def _tip_for(error: BaseException) -> str:
+    """What to try for an error raised while building the app."""
+    for clue, tip in KNOWN_ERRORS.items():
+        if clue in str(error):
+            return tip
+    return "fix the line shown above, then run the tests again."
 
 
 def _takes_an_argument(factory: Callable[..., Any]) -> bool:

@@ -16,6 +16,7 @@ class Response(Protocol):
 
     status: str
     mimetype: str | None
+    headers: Any
 
     def get_data(self, as_text: bool = False) -> Any: ...
 
@@ -32,11 +33,9 @@ def show(response: Response) -> str:
     if len(body) > BODY_PREVIEW:
         body = body[:BODY_PREVIEW] + "..."
     content = response.mimetype or "no Content-Type"
-    return (
-        f"{response.status} ({content}) {body!r}"
-        if body
-        else f"{response.status} ({content}), empty body"
-    )
+    location = response.headers.get("Location")
+    status = f"{response.status} to {location}" if location else response.status
+    return f"{status} ({content}) {body!r}" if body else f"{status} ({content}), empty body"
 
 
 def json_object(response: Response, request: str, tip: str) -> dict[str, Any]:

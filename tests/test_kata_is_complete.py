@@ -126,3 +126,37 @@ def test_flask_knows_the_app_the_readme_runs():
     assert result.returncode == 0 and "/hello" in result.stdout and "/health" in result.stdout, (
         result.stderr
     )
+
+
+def test_the_test_counts_the_readmes_quote_are_the_real_ones():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "lessons",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    counts: dict[str, int] = {}
+    for line in result.stdout.splitlines():
+        number = catalog.lesson_of(line)
+        if number:
+            counts[number] = counts.get(number, 0) + 1
+    for lesson in LESSONS:
+        readme = (lesson.folder / "README.md").read_text(encoding="utf-8")
+        for quoted in re.findall(
+            rf"{lesson.number}\s+{re.escape(lesson.title)}\s+\d+/(\d+)", readme
+        ):
+            assert int(quoted) == counts[lesson.number], (
+                lesson.number,
+                quoted,
+                counts[lesson.number],
+            )

@@ -28,11 +28,12 @@ def test_create_app_builds_a_new_app_every_call(make_app):
 
 def test_get_hello_answers_200_ok(client):
     response = client.get("/hello")
-    assert response.status_code == 200, explain(
-        "GET /hello to answer 200 OK",
-        show(response),
-        f'add a view for the URL /hello inside create_app(): @app.get("/hello") ({README}, step 2)',
+    tip = (
+        f'add a view for the URL /hello inside create_app(): @app.get("/hello") ({README}, step 2)'
     )
+    if response.headers.get("Location", "").endswith("/hello/"):
+        tip = 'your route ends with a slash, so Flask redirects /hello to /hello/: use @app.get("/hello")'
+    assert response.status_code == 200, explain("GET /hello to answer 200 OK", show(response), tip)
 
 
 def test_hello_says_hello_world(client):

@@ -30,19 +30,26 @@ def hello(client):
 
 
 def timestamp_of(data):
-    """The timestamp in a greeting, parsed; fail clearly if it is missing or malformed."""
+    """The timestamp in a greeting as sent, and parsed; fail clearly if it is missing or malformed."""
     stamp = data.get("timestamp")
-    assert isinstance(stamp, str) and TIMESTAMP.fullmatch(stamp), explain(
+    well_formed = isinstance(stamp, str) and TIMESTAMP.fullmatch(stamp) is not None
+    assert well_formed, explain(
         'a "timestamp" like 2026-01-01T12:00:00.000Z (UTC, milliseconds, Z at the end)',
         repr(stamp),
         FORMAT_TIP,
     )
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return stamp, datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def kata_time(moment):
+    """A moment written the way the greeting should write it."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def request_window(client):
-    """The greeting's timestamp and the UTC clock just before and after the request."""
-    before = datetime.now(UTC).replace(microsecond=0)
+    """The UTC clock just before the request, the greeting's timestamp, the clock just after."""
+    now = datetime.now(UTC)
+    before = now - timedelta(microseconds=now.microsecond % 1000)
     response, data = hello(client)
     after = datetime.now(UTC) + timedelta(milliseconds=1)
     return before, timestamp_of(data), after
@@ -81,26 +88,26 @@ def test_timestamp_has_milliseconds_and_a_z(client):
 
 
 def test_timestamp_is_the_time_of_the_request(client):
-    before, stamp, after = request_window(client)
+    before, (sent, stamp), after = request_window(client)
     assert before <= stamp <= after, explain(
-        f"a timestamp between {before.isoformat()} and {after.isoformat()} (the time of the request, in UTC)",
-        stamp.isoformat(),
+        f"a timestamp between {kata_time(before)} and {kata_time(after)} (the time of the request, in UTC)",
+        sent,
         "compute the time inside the view, on every request, with datetime.now(UTC)",
     )
 
 
 def test_timestamp_is_taken_on_every_request(client):
     _, data = hello(client)
-    first = timestamp_of(data)
+    sent, first = timestamp_of(data)
     # Let the clock pass at least one millisecond: two requests 2 ms apart must differ.
     answered = time.perf_counter()
     while time.perf_counter() - answered < 0.002:
         pass
     _, data = hello(client)
-    second = timestamp_of(data)
+    _, second = timestamp_of(data)
     assert second > first, explain(
         "two requests 2 ms apart to carry different timestamps",
-        f"{first.isoformat()} both times",
+        f"{sent} both times",
         "compute the time inside the view, on every request; not once in create_app() or at import",
     )
 
@@ -119,9 +126,9 @@ def faraway_clock(monkeypatch):
 
 
 def test_timestamp_is_utc_even_when_the_local_clock_is_not(client, faraway_clock):
-    before, stamp, after = request_window(client)
+    before, (sent, stamp), after = request_window(client)
     assert before <= stamp <= after, explain(
-        f"the time in UTC, between {before.isoformat()} and {after.isoformat()}",
-        f"{stamp.isoformat()}, which looks like local time (the computer's clock is set to UTC+05:45 here)",
+        f"the time in UTC, between {kata_time(before)} and {kata_time(after)}",
+        f"{sent}, which looks like local time (the computer's clock is set to UTC+05:45 here)",
         "use datetime.now(UTC), not datetime.now() (local time) or datetime.utcnow() (deprecated)",
     )

@@ -5,7 +5,7 @@ Each URL is measured twice: `[quiet]` is the app with LOG_LEVEL=WARNING (pure sp
 it does in production (solution/logs.py's batching handler, here to the null device).
 `test_hello_bare` is the bare Flask app.
 
-    pytest tests/benchmarks --benchmark-only -p no:cov -p no:logging
+    pytest tests/benchmarks --benchmark-only -p benchmark -p no:cov -p no:logging
 """
 
 from __future__ import annotations
