@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import catalog
 
@@ -19,7 +19,6 @@ class LessonProgress:
     passed: int = 0
     skipped: int = 0
     first_failure: tuple[str, str] | None = None  # (test id, its message)
-    outcomes: dict[str, str] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -66,7 +65,12 @@ def _next_steps(progress: list[LessonProgress], all_numbers: list[str]) -> list[
             return ["Every lesson passes. The kata is complete: well done!"]
         return ["Every lesson in this run passes. Run pytest to check them all."]
     upcoming = catalog.Lesson(catalog.ROOT / "lessons" / later[0])
+    passing = (
+        f"Lesson {last} passes"
+        if len(progress) == 1
+        else f"Lessons {progress[0].number}-{last} pass"
+    )
     return [
-        f"Lesson {last} passes. Next: lesson {upcoming.number}, {upcoming.title}.",
+        f"{passing}. Next: lesson {upcoming.number}, {upcoming.title}.",
         f"Read lessons/{upcoming.number}/README.md, then run: pytest lessons/{upcoming.number}",
     ]
