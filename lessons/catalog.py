@@ -80,7 +80,11 @@ def variants(root: Path = ROOT) -> list[Variant]:
 
 def skeleton(root: Path = ROOT) -> dict[str, bytes]:
     """The files of solution/ at stage 0, by path inside solution/."""
-    folder = root / "lessons" / "skeleton"
+    return files(root / "lessons" / "skeleton")
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """The files under folder (bytecode caches left out), by their path inside it."""
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))

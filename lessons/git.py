@@ -66,11 +66,6 @@ def git_bytes(
     return result.stdout
 
 
-def toplevel(path: Path) -> Path:
-    """Return the root of the git work tree that holds path."""
-    return Path(git(path, "rev-parse", "--show-toplevel"))
-
-
 def ref_exists(repo: Path, ref: str) -> bool:
     """Tell whether ref names a commit in repo."""
     try:

@@ -59,22 +59,23 @@ def build(repo: Path, plan: Plan) -> list[str]:
     """Return the tree id of solution/ at stage 0 (the skeleton) and after each patch."""
     if not plan.skeleton:
         raise StageError("lessons/skeleton/ is empty: stage 0 needs at least one file.")
+    trees = [tree_of(repo, plan.skeleton)]
     with scratch_index(repo) as env:
-        for path, data in plan.skeleton.items():
-            blob = git(repo, "hash-object", "-w", "--stdin", input=data)
-            git(
-                repo,
-                "update-index",
-                "--add",
-                "--cacheinfo",
-                f"100644,{blob},{PREFIX}{path}",
-                env=env,
-            )
-        trees = [git(repo, "write-tree", f"--prefix={PREFIX}", env=env)]
+        git(repo, "read-tree", f"--prefix={PREFIX}", trees[0], env=env)
         for number, patch in plan.patches:
             _apply(repo, patch, f"lessons/{number}/reference.patch", env)
             trees.append(git(repo, "write-tree", f"--prefix={PREFIX}", env=env))
     return trees
+
+
+def tree_of(repo: Path, files: dict[str, bytes]) -> str:
+    """The tree id of solution/ holding these files (by path inside solution/)."""
+    with scratch_index(repo) as env:
+        for path, data in files.items():
+            blob = git(repo, "hash-object", "-w", "--stdin", input=data)
+            entry = f"100644,{blob},{PREFIX}{path}"
+            git(repo, "update-index", "--add", "--cacheinfo", entry, env=env)
+        return git(repo, "write-tree", f"--prefix={PREFIX}", env=env)
 
 
 def apply(repo: Path, tree: str, patch: bytes, label: str, three_way: bool = False) -> str:

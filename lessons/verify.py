@@ -21,7 +21,6 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from . import catalog, stages
-from .git import git, scratch_index
 
 TIMEOUT = 180  # seconds for one pytest run; a hung run is a failed check
 COPIED = ("conftest.py", "pyproject.toml")
@@ -215,18 +214,6 @@ def read_report(report: Path) -> Outcomes:
     return outcomes
 
 
-def worktree_solution_tree(root: Path, repo: Path) -> str:
-    """The tree id of solution/ as it stands in the work tree."""
-    folder = root / "solution"
-    with scratch_index(repo) as env:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                blob = git(repo, "hash-object", "-w", "--stdin", input=path.read_bytes())
-                name = f"solution/{path.relative_to(folder).as_posix()}"
-                git(repo, "update-index", "--add", "--cacheinfo", f"100644,{blob},{name}", env=env)
-        return git(repo, "write-tree", "--prefix=solution/", env=env)
-
-
 def run(root: Path = catalog.ROOT, jobs: int | None = None) -> int:
     """The `verify` command: run every check, print a table, exit 1 on any breach."""
     started = time.perf_counter()
@@ -243,7 +230,7 @@ def run(root: Path = catalog.ROOT, jobs: int | None = None) -> int:
         ordered = sorted(checks, key=lambda check: -len(check.lessons))
         list(pool.map(lambda check: run_check(root, repo, check, Path(workspace)), ordered))
 
-    same = worktree_solution_tree(root, repo) == last_tree
+    same = stages.tree_of(repo, catalog.files(root / "solution")) == last_tree
     width = max(len(check.label) for check in checks)
     for check in checks:
         status = "FAIL" if check.problems else "ok"
