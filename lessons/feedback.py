@@ -21,10 +21,20 @@ class Response(Protocol):
     def get_data(self, as_text: bool = False) -> Any: ...
 
 
-def explain(expected: str, got: str, tip: str) -> str:
-    """An assertion message: what was expected, what came back, what to try."""
+def explain(*, expected: object, got: object, tip: object) -> str:
+    """An assertion message: what was expected, what came back, what to try. It never fails."""
     parts = (("Expected:", expected), ("Got:", got), ("Try:", tip))
-    return "".join(f"\n  {label:<9} {_indent(text)}" for label, text in parts)
+    return "".join(f"\n  {label:<9} {_indent(_text(part))}" for label, part in parts)
+
+
+def _text(part: object) -> str:
+    """Any value as text for a message: strings as they are, anything else as its repr."""
+    if isinstance(part, str):
+        return part
+    try:
+        return repr(part)
+    except Exception:  # a message must never crash, whatever the app handed back
+        return f"<{type(part).__name__} that cannot be shown>"
 
 
 def show(response: Response) -> str:
@@ -46,7 +56,7 @@ def json_object(response: Response, request: str, tip: str) -> dict[str, Any]:
     except ValueError:
         data = None
     assert isinstance(data, dict), explain(
-        f"{request} to answer with a JSON object", show(response), tip
+        expected=f"{request} to answer with a JSON object", got=show(response), tip=tip
     )
     return data
 

@@ -13,16 +13,16 @@ README = "lessons/01/README.md"
 def test_create_app_builds_a_new_app_every_call(make_app):
     first, second = make_app(), make_app()
     assert first is not second, explain(
-        "two calls of create_app() to give two different app objects",
-        "the same app object both times",
-        "build the app inside create_app() with `app = Flask(__name__)`, not at module "
+        expected="two calls of create_app() to give two different app objects",
+        got="the same app object both times",
+        tip="build the app inside create_app() with `app = Flask(__name__)`, not at module "
         f"level ({README}, step 1)",
     )
     first.config["KATA_MARK"] = "set on the first app only"
     assert "KATA_MARK" not in second.config, explain(
-        "each app to have its own config",
-        "a setting made on one app showed up on the other",
-        "create a new Flask object on every call of create_app()",
+        expected="each app to have its own config",
+        got="a setting made on one app showed up on the other",
+        tip="create a new Flask object on every call of create_app()",
     )
 
 
@@ -33,16 +33,18 @@ def test_get_hello_answers_200_ok(client):
     )
     if response.headers.get("Location", "").endswith("/hello/"):
         tip = 'your route ends with a slash, so Flask redirects /hello to /hello/: use @app.get("/hello")'
-    assert response.status_code == 200, explain("GET /hello to answer 200 OK", show(response), tip)
+    assert response.status_code == 200, explain(
+        expected="GET /hello to answer 200 OK", got=show(response), tip=tip
+    )
 
 
 def test_hello_says_hello_world(client):
     response = client.get("/hello")
     body = response.get_data(as_text=True)
     assert "Hello world" in body, explain(
-        "the body of GET /hello to contain the text Hello world (capital H, small w)",
-        show(response),
-        'return "Hello world" from your /hello view',
+        expected="the body of GET /hello to contain the text Hello world (capital H, small w)",
+        got=show(response),
+        tip='return "Hello world" from your /hello view',
     )
 
 
@@ -60,7 +62,7 @@ def test_flask_command_finds_your_app(process_env, kata_root):
         f"that it returns the app ({README}, step 3)"
     )
     assert found and "/hello" in result.stdout, explain(
-        "`flask --app solution routes` to find your app and list the URL /hello",
-        output or f"no output (exit code {result.returncode})",
-        tip,
+        expected="`flask --app solution routes` to find your app and list the URL /hello",
+        got=output or f"no output (exit code {result.returncode})",
+        tip=tip,
     )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lessons.contract import format_timestamp, parse_timestamp
 from lessons.feedback import explain, json_object, show
 
 README = "lessons/02/README.md"
-TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 FORMAT_TIP = (
     "format the time like 2026-01-01T12:00:00.000Z: "
     'datetime.now(UTC).isoformat(timespec="milliseconds") gives it with +00:00 '
@@ -32,18 +31,13 @@ def hello(client):
 def timestamp_of(data):
     """The timestamp in a greeting as sent, and parsed; fail clearly if it is missing or malformed."""
     stamp = data.get("timestamp")
-    well_formed = isinstance(stamp, str) and TIMESTAMP.fullmatch(stamp) is not None
-    assert well_formed, explain(
-        'a "timestamp" like 2026-01-01T12:00:00.000Z (UTC, milliseconds, Z at the end)',
-        repr(stamp),
-        FORMAT_TIP,
+    moment = parse_timestamp(stamp)
+    assert moment is not None, explain(
+        expected='a "timestamp" like 2026-01-01T12:00:00.000Z (UTC, milliseconds, Z at the end)',
+        got=repr(stamp),
+        tip=FORMAT_TIP,
     )
-    return stamp, datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
-def kata_time(moment):
-    """A moment written the way the greeting should write it."""
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return stamp, moment
 
 
 def request_window(client):
@@ -58,27 +52,27 @@ def request_window(client):
 def test_hello_answers_json(client):
     response = client.get("/hello")
     assert response.mimetype == "application/json", explain(
-        "GET /hello to answer with Content-Type application/json",
-        show(response),
-        f"return a dict from the view (or use jsonify); Flask sets the content type ({README}, step 2)",
+        expected="GET /hello to answer with Content-Type application/json",
+        got=show(response),
+        tip=f"return a dict from the view (or use jsonify); Flask sets the content type ({README}, step 2)",
     )
 
 
 def test_hello_json_has_exactly_message_and_timestamp(client):
     _, data = hello(client)
     assert sorted(data) == ["message", "timestamp"], explain(
-        'exactly the keys "message" and "timestamp"',
-        f"the keys {sorted(data)}",
-        'return {"message": ..., "timestamp": ...} and nothing else',
+        expected='exactly the keys "message" and "timestamp"',
+        got=f"the keys {sorted(data)}",
+        tip='return {"message": ..., "timestamp": ...} and nothing else',
     )
 
 
 def test_message_is_hello_world(client):
     _, data = hello(client)
     assert data.get("message") == "Hello world", explain(
-        '"message": "Hello world"',
-        f'"message": {data.get("message")!r}',
-        "check spelling and capitals",
+        expected='"message": "Hello world"',
+        got=f'"message": {data.get("message")!r}',
+        tip="check spelling and capitals",
     )
 
 
@@ -90,9 +84,10 @@ def test_timestamp_has_milliseconds_and_a_z(client):
 def test_timestamp_is_the_time_of_the_request(client):
     before, (sent, stamp), after = request_window(client)
     assert before <= stamp <= after, explain(
-        f"a timestamp between {kata_time(before)} and {kata_time(after)} (the time of the request, in UTC)",
-        sent,
-        "compute the time inside the view, on every request, with datetime.now(UTC)",
+        expected=f"a timestamp between {format_timestamp(before)} and {format_timestamp(after)} "
+        "(the time of the request, in UTC)",
+        got=sent,
+        tip="compute the time inside the view, on every request, with datetime.now(UTC)",
     )
 
 
@@ -106,9 +101,9 @@ def test_timestamp_is_taken_on_every_request(client):
     _, data = hello(client)
     _, second = timestamp_of(data)
     assert second > first, explain(
-        "two requests 2 ms apart to carry different timestamps",
-        f"{sent} both times",
-        "compute the time inside the view, on every request; not once in create_app() or at import",
+        expected="two requests 2 ms apart to carry different timestamps",
+        got=f"{sent} both times",
+        tip="compute the time inside the view, on every request; not once in create_app() or at import",
     )
 
 
@@ -128,7 +123,7 @@ def faraway_clock(monkeypatch):
 def test_timestamp_is_utc_even_when_the_local_clock_is_not(client, faraway_clock):
     before, (sent, stamp), after = request_window(client)
     assert before <= stamp <= after, explain(
-        f"the time in UTC, between {kata_time(before)} and {kata_time(after)}",
-        f"{sent}, which looks like local time (the computer's clock is set to UTC+05:45 here)",
-        "use datetime.now(UTC), not datetime.now() (local time) or datetime.utcnow() (deprecated)",
+        expected=f"the time in UTC, between {format_timestamp(before)} and {format_timestamp(after)}",
+        got=f"{sent}, which looks like local time (the computer's clock is set to UTC+05:45 here)",
+        tip="use datetime.now(UTC), not datetime.now() (local time) or datetime.utcnow() (deprecated)",
     )

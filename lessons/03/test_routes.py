@@ -49,24 +49,24 @@ def greeting(client, url, **options):
     response = client.get(url, **options)
     shown = url if "query_string" not in options else f"{url}?name=..."
     assert response.status_code == 200, explain(
-        f"GET {shown} to answer 200 OK",
-        show(response),
-        f'add the rule @app.get("/hello/<name>") and read request.args for ?name= ({README}, steps 1-2)',
+        expected=f"GET {shown} to answer 200 OK",
+        got=show(response),
+        tip=f'add the rule @app.get("/hello/<name>") and read request.args for ?name= ({README}, steps 1-2)',
     )
     data = json_object(response, f"GET {shown}", "answer with the same JSON as GET /hello")
     assert sorted(data) == ["message", "timestamp"], explain(
-        'the same JSON keys as GET /hello: "message" and "timestamp"',
-        f"the keys {sorted(data)}",
-        "reuse the dict you return in lesson 02, with the name in the message",
+        expected='the same JSON keys as GET /hello: "message" and "timestamp"',
+        got=f"the keys {sorted(data)}",
+        tip="reuse the dict you return in lesson 02, with the name in the message",
     )
     return data["message"]
 
 
 def expect_greeting(message, name, how):
     assert message == f"Hello {name}", explain(
-        f'"message": {f"Hello {name}"!r} for the name {name!r} {how}',
-        f'"message": {message!r}',
-        'use the name exactly as Flask hands it to you: f"Hello {name}" (no escaping, no trimming)',
+        expected=f'"message": {f"Hello {name}"!r} for the name {name!r} {how}',
+        got=f'"message": {message!r}',
+        tip='use the name exactly as Flask hands it to you: f"Hello {name}" (no escaping, no trimming)',
     )
 
 
@@ -78,16 +78,16 @@ def test_name_in_the_query_string_and_it_is_optional(client):
     expect_greeting(greeting(client, "/hello?name=Grace"), "Grace", "in /hello?name=Grace")
     bare = client.get("/hello")
     assert bare.status_code == 200, explain(
-        "GET /hello with no ?name= at all to answer 200 and greet the world",
-        show(bare),
-        'request.args["name"] answers 400 Bad Request when the name is missing; use '
+        expected="GET /hello with no ?name= at all to answer 200 and greet the world",
+        got=show(bare),
+        tip='request.args["name"] answers 400 Bad Request when the name is missing; use '
         'request.args.get("name"), which gives None, then fall back to "world"',
     )
     message = greeting(client, "/hello")
     assert message == "Hello world", explain(
-        '"Hello world" for GET /hello with no name at all',
-        f'"message": {message!r}',
-        'read the name with request.args.get("name"), which gives None when it is missing, '
+        expected='"Hello world" for GET /hello with no name at all',
+        got=f'"message": {message!r}',
+        tip='read the name with request.args.get("name"), which gives None when it is missing, '
         'then fall back to "world"',
     )
 
@@ -126,17 +126,17 @@ def test_head_and_options_work_for_named_greetings(client):
     head = client.head("/hello/Ada")
     assert head.status_code == 200 and head.mimetype == "application/json" and not head.data, (
         explain(
-            "HEAD /hello/Ada to answer 200 with the JSON headers and an empty body",
-            show(head),
-            "Flask answers HEAD for every GET route by itself once /hello/<name> exists",
+            expected="HEAD /hello/Ada to answer 200 with the JSON headers and an empty body",
+            got=show(head),
+            tip="Flask answers HEAD for every GET route by itself once /hello/<name> exists",
         )
     )
     options = client.options("/hello/Ada")
     allowed = set(options.headers.get("Allow", "").replace(" ", "").split(","))
     assert options.status_code == 200 and {"GET", "HEAD", "OPTIONS"} <= allowed, explain(
-        "OPTIONS /hello/Ada to answer 200 with Allow: GET, HEAD, OPTIONS",
-        f"{options.status}, Allow: {options.headers.get('Allow')!r}",
-        "Flask answers OPTIONS by itself for every route; check that /hello/<name> exists",
+        expected="OPTIONS /hello/Ada to answer 200 with Allow: GET, HEAD, OPTIONS",
+        got=f"{options.status}, Allow: {options.headers.get('Allow')!r}",
+        tip="Flask answers OPTIONS by itself for every route; check that /hello/<name> exists",
     )
 
 
@@ -144,7 +144,7 @@ def test_post_is_not_allowed(client):
     for url in ("/hello", "/hello/Ada"):
         response = client.post(url)
         assert response.status_code == 405, explain(
-            f"POST {url} to answer 405 Method Not Allowed (greetings are read-only)",
-            show(response),
-            f'register the routes with @app.get (GET only), not methods=["GET", "POST"] ({README}, step 3)',
+            expected=f"POST {url} to answer 405 Method Not Allowed (greetings are read-only)",
+            got=show(response),
+            tip=f'register the routes with @app.get (GET only), not methods=["GET", "POST"] ({README}, step 3)',
         )

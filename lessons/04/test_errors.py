@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,11 +12,10 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import TooManyRequests, Unauthorized, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
+from lessons.contract import ERROR_KEYS, parse_timestamp
 from lessons.feedback import explain, json_object, show
 
 README = "lessons/04/README.md"
-ERROR_KEYS = ["error", "message", "method", "path", "status", "timestamp"]
-TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 SECRET = "the database password is hunter2"
 
 # One app serves every example: requests share no state, so the function-scoped client is safe.
@@ -27,25 +25,25 @@ one_app_for_all_examples = settings(suppress_health_check=[HealthCheck.function_
 def error_json(response, request, status):
     """Check the status and the JSON error body of response; return the body."""
     assert response.status_code == status, explain(
-        f"{request} to answer {status}",
-        show(response),
-        "keep the error's own status code: error.code",
+        expected=f"{request} to answer {status}",
+        got=show(response),
+        tip="keep the error's own status code: error.code",
     )
     assert response.mimetype == "application/json", explain(
-        f"{request} to answer with Content-Type application/json, as every error should",
-        show(response),
-        f"register one handler for every HTTP error: @app.errorhandler(HTTPException) ({README}, step 2)",
+        expected=f"{request} to answer with Content-Type application/json, as every error should",
+        got=show(response),
+        tip=f"register one handler for every HTTP error: @app.errorhandler(HTTPException) ({README}, step 2)",
     )
     body = json_object(
         response, request, "build the body from the error: its code, name and description"
     )
     assert sorted(body) == ERROR_KEYS, explain(
-        f"exactly the keys {ERROR_KEYS}",
-        f"the keys {sorted(body)}",
-        f"see the example error in {README}",
+        expected=f"exactly the keys {ERROR_KEYS}",
+        got=f"the keys {sorted(body)}",
+        tip=f"see the example error in {README}",
     )
     assert body["status"] == status, explain(
-        f'"status": {status}', f'"status": {body["status"]!r}', "use error.code"
+        expected=f'"status": {status}', got=f'"status": {body["status"]!r}', tip="use error.code"
     )
     return body
 
@@ -80,22 +78,26 @@ def test_unknown_url_answers_json_404(client):
     expected = {"error": "Not Found", "path": "/no/such/page", "method": "GET"}
     got = {key: body[key] for key in expected}
     assert got == expected, explain(
-        f"{expected} in the body", f"{got}", "use error.name, request.path and request.method"
+        expected=f"{expected} in the body",
+        got=f"{got}",
+        tip="use error.name, request.path and request.method",
     )
     assert isinstance(body["message"], str) and body["message"], explain(
-        '"message": a sentence that explains the error',
-        f'"message": {body["message"]!r}',
-        "use error.description",
+        expected='"message": a sentence that explains the error',
+        got=f'"message": {body["message"]!r}',
+        tip="use error.description",
     )
     stamp = body["timestamp"]
-    assert isinstance(stamp, str) and TIMESTAMP.fullmatch(stamp), explain(
-        'a "timestamp" like 2026-01-01T12:00:00.000Z',
-        repr(stamp),
-        "reuse the timestamp helper from lesson 02",
+    moment = parse_timestamp(stamp)
+    assert moment is not None, explain(
+        expected='a "timestamp" like 2026-01-01T12:00:00.000Z',
+        got=repr(stamp),
+        tip="reuse the timestamp helper from lesson 02",
     )
-    moment = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     assert before <= moment <= after, explain(
-        "the time of the request, in UTC", stamp, "compute the timestamp when the error happens"
+        expected="the time of the request, in UTC",
+        got=stamp,
+        tip="compute the timestamp when the error happens",
     )
 
 
@@ -103,15 +105,15 @@ def test_wrong_method_answers_json_405_and_keeps_allow(client):
     response = client.post("/hello")
     body = error_json(response, "POST /hello", 405)
     assert (body["error"], body["method"]) == ("Method Not Allowed", "POST"), explain(
-        '"error": "Method Not Allowed" and "method": "POST"',
-        f'"error": {body["error"]!r}, "method": {body["method"]!r}',
-        "use error.name and request.method",
+        expected='"error": "Method Not Allowed" and "method": "POST"',
+        got=f'"error": {body["error"]!r}, "method": {body["method"]!r}',
+        tip="use error.name and request.method",
     )
     allowed = response.headers.get("Allow", "")
     assert "GET" in allowed, explain(
-        "the 405 to keep its Allow header (Allow: GET, HEAD, OPTIONS)",
-        f"Allow: {allowed!r}",
-        f"start from error.get_response(), which carries the error's headers, and change only its body ({README})",
+        expected="the 405 to keep its Allow header (Allow: GET, HEAD, OPTIONS)",
+        got=f"Allow: {allowed!r}",
+        tip=f"start from error.get_response(), which carries the error's headers, and change only its body ({README})",
     )
 
 
@@ -122,18 +124,18 @@ def test_head_request_errors_have_json_headers_and_no_body(client):
         "application/json",
         b"",
     ), explain(
-        "HEAD /no/such/page to answer 404 with Content-Type application/json and no body",
-        show(response),
-        "the same handler serves HEAD; Flask drops the body for you",
+        expected="HEAD /no/such/page to answer 404 with Content-Type application/json and no body",
+        got=show(response),
+        tip="the same handler serves HEAD; Flask drops the body for you",
     )
 
 
 def test_abort_keeps_its_status_and_message(aborting_app, client):
     body = error_json(client.get("/kata/forbidden"), "abort(403, description=...)", 403)
     assert body["message"] == "Only the owner may see this greeting.", explain(
-        '"message": the description given to abort()',
-        f'"message": {body["message"]!r}',
-        "use error.description for the message",
+        expected='"message": the description given to abort()',
+        got=f'"message": {body["message"]!r}',
+        tip="use error.description for the message",
     )
 
 
@@ -155,9 +157,9 @@ def test_error_headers_are_kept(aborting_app, client, url, raised, status, heade
     response = client.get(url)
     error_json(response, f"a view raising {raised}", status)
     assert response.headers.get(header) == value, explain(
-        f"the {status} to keep its {header}: {value} header",
-        f"{header}: {response.headers.get(header)!r}",
-        "start from error.get_response(): it carries the error's headers",
+        expected=f"the {status} to keep its {header}: {value} header",
+        got=f"{header}: {response.headers.get(header)!r}",
+        tip="start from error.get_response(): it carries the error's headers",
     )
 
 
@@ -168,7 +170,7 @@ def test_every_http_error_answers_json(aborting_app, client, code):
     body = error_json(client.get(f"/kata/abort/{code}"), f"abort({code})", code)
     name = HTTP_STATUS_CODES[code]
     assert body["error"] == name, explain(
-        f'"error": {name!r}', f'"error": {body["error"]!r}', "use error.name"
+        expected=f'"error": {name!r}', got=f'"error": {body["error"]!r}', tip="use error.name"
     )
 
 
@@ -183,14 +185,16 @@ def test_server_error_answers_json_and_leaks_nothing(make_app):
     response = app.test_client().get("/kata/crash")
     body = error_json(response, "a view that raises an exception", 500)
     assert body["error"] == "Internal Server Error", explain(
-        '"error": "Internal Server Error"', f'"error": {body["error"]!r}', "use error.name"
+        expected='"error": "Internal Server Error"',
+        got=f'"error": {body["error"]!r}',
+        tip="use error.name",
     )
     text = response.get_data(as_text=True)
     leaked = [clue for clue in ("hunter2", "RuntimeError", "Traceback") if clue in text]
     assert not leaked, explain(
-        "a 500 that says nothing about the code behind it",
-        f"the body mentions {leaked}: {text[:200]!r}",
-        "handle errors with one errorhandler(HTTPException): Flask hands it an InternalServerError "
+        expected="a 500 that says nothing about the code behind it",
+        got=f"the body mentions {leaked}: {text[:200]!r}",
+        tip="handle errors with one errorhandler(HTTPException): Flask hands it an InternalServerError "
         "whose description is safe to show. Never put str(error) of the real exception in the body, "
         f"and do not register errorhandler(Exception) for this ({README}, step 3)",
     )

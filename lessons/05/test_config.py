@@ -24,13 +24,16 @@ def build(create_app, *test_config):
     if takes_no_config:
         pytest.fail(
             explain(
-                "create_app to accept a test_config dict: create_app({'TESTING': True})",
-                problem,
-                f"define it as def create_app(test_config=None) ({README}, step 1)",
+                expected="create_app to accept a test_config dict: create_app({'TESTING': True})",
+                got=problem,
+                tip=f"define it as def create_app(test_config=None) ({README}, step 1)",
             ),
             pytrace=False,
         )
-    pytest.fail(explain(f"{call} to build the app", problem, "fix the error above"), pytrace=False)
+    pytest.fail(
+        explain(expected=f"{call} to build the app", got=problem, tip="fix the error above"),
+        pytrace=False,
+    )
 
 
 def setting(app, key):
@@ -51,23 +54,23 @@ def dotenv(isolated, monkeypatch):
 def test_create_app_takes_a_test_config(create_app):
     app = build(create_app, {"TESTING": True, "KATA_SETTING": "from the test"})
     assert app.testing and setting(app, "KATA_SETTING") == "from the test", explain(
-        "create_app({'TESTING': True, 'KATA_SETTING': 'from the test'}) to use both settings",
-        f"TESTING={setting(app, 'TESTING')!r}, KATA_SETTING={setting(app, 'KATA_SETTING')!r}",
-        f"end create_app's setup with app.config.update(test_config) when one is given ({README}, step 1)",
+        expected="create_app({'TESTING': True, 'KATA_SETTING': 'from the test'}) to use both settings",
+        got=f"TESTING={setting(app, 'TESTING')!r}, KATA_SETTING={setting(app, 'KATA_SETTING')!r}",
+        tip=f"end create_app's setup with app.config.update(test_config) when one is given ({README}, step 1)",
     )
 
 
 def test_development_needs_no_setup(create_app):
     app = build(create_app)
     assert app.config.get("SECRET_KEY"), explain(
-        "create_app() with no settings at all to have a development SECRET_KEY (sessions need one)",
-        f"SECRET_KEY={setting(app, 'SECRET_KEY')!r}",
-        f'give defaults with app.config.from_mapping(SECRET_KEY="dev") ({README}, step 1)',
+        expected="create_app() with no settings at all to have a development SECRET_KEY (sessions need one)",
+        got=f"SECRET_KEY={setting(app, 'SECRET_KEY')!r}",
+        tip=f'give defaults with app.config.from_mapping(SECRET_KEY="dev") ({README}, step 1)',
     )
     app.testing = True
     response = app.test_client().get("/hello")
     assert response.status_code == 200, explain(
-        "GET /hello to work with no setup", show(response), "keep defaults"
+        expected="GET /hello to work with no setup", got=show(response), tip="keep defaults"
     )
 
 
@@ -83,9 +86,9 @@ def test_flask_variables_become_settings(create_app, monkeypatch):
         "SECRET_KEY": "s3cret-from-the-environment",
     }
     assert got == expected, explain(
-        f"FLASK_KATA_GREETING, FLASK_KATA_LIMIT=5 and FLASK_SECRET_KEY to become {expected}",
-        str(got),
-        f"call app.config.from_prefixed_env(): it strips FLASK_ and reads values as JSON ({README}, step 2)",
+        expected=f"FLASK_KATA_GREETING, FLASK_KATA_LIMIT=5 and FLASK_SECRET_KEY to become {expected}",
+        got=str(got),
+        tip=f"call app.config.from_prefixed_env(): it strips FLASK_ and reads values as JSON ({README}, step 2)",
     )
 
 
@@ -93,9 +96,9 @@ def test_dotenv_in_the_current_folder_fills_in_settings(create_app, dotenv):
     dotenv("FLASK_KATA_FROM_FILE=from .env\n")
     app = build(create_app)
     assert setting(app, "KATA_FROM_FILE") == "from .env", explain(
-        "FLASK_KATA_FROM_FILE from the .env file in the current folder to become KATA_FROM_FILE",
-        f"KATA_FROM_FILE={setting(app, 'KATA_FROM_FILE')!r}",
-        "call load_dotenv(find_dotenv(usecwd=True)) before from_prefixed_env(); plain load_dotenv() "
+        expected="FLASK_KATA_FROM_FILE from the .env file in the current folder to become KATA_FROM_FILE",
+        got=f"KATA_FROM_FILE={setting(app, 'KATA_FROM_FILE')!r}",
+        tip="call load_dotenv(find_dotenv(usecwd=True)) before from_prefixed_env(); plain load_dotenv() "
         f"looks next to your code, not in the folder you run from ({README}, step 3)",
     )
 
@@ -105,9 +108,9 @@ def test_the_real_environment_beats_dotenv(create_app, dotenv, monkeypatch):
     monkeypatch.setenv("FLASK_KATA_WHO", "the real environment")
     app = build(create_app)
     assert setting(app, "KATA_WHO") == "the real environment", explain(
-        "a variable set in the environment to win over the same one in .env",
-        f"KATA_WHO={setting(app, 'KATA_WHO')!r}",
-        f"load_dotenv() must not override: leave override=False, its default ({README}, step 3)",
+        expected="a variable set in the environment to win over the same one in .env",
+        got=f"KATA_WHO={setting(app, 'KATA_WHO')!r}",
+        tip=f"load_dotenv() must not override: leave override=False, its default ({README}, step 3)",
     )
 
 
@@ -116,9 +119,9 @@ def test_test_config_beats_everything(create_app, dotenv, monkeypatch):
     monkeypatch.setenv("FLASK_KATA_WHO", "the real environment")
     app = build(create_app, {"KATA_WHO": "the test"})
     assert setting(app, "KATA_WHO") == "the test", explain(
-        "test_config to win over the environment and .env",
-        f"KATA_WHO={setting(app, 'KATA_WHO')!r}",
-        f"apply test_config last, after from_prefixed_env() ({README}, step 4)",
+        expected="test_config to win over the environment and .env",
+        got=f"KATA_WHO={setting(app, 'KATA_WHO')!r}",
+        tip=f"apply test_config last, after from_prefixed_env() ({README}, step 4)",
     )
 
 
@@ -126,9 +129,9 @@ def test_test_config_is_a_layer_not_a_replacement(create_app, monkeypatch):
     monkeypatch.setenv("FLASK_KATA_GREETING", "from the environment")
     app = build(create_app, {"TESTING": True})
     assert setting(app, "KATA_GREETING") == "from the environment", explain(
-        "create_app({'TESTING': True}) to still read FLASK_KATA_GREETING from the environment",
-        f"KATA_GREETING={setting(app, 'KATA_GREETING')!r}",
-        "test_config overrides only the keys it names: always call from_prefixed_env(), then "
+        expected="create_app({'TESTING': True}) to still read FLASK_KATA_GREETING from the environment",
+        got=f"KATA_GREETING={setting(app, 'KATA_GREETING')!r}",
+        tip="test_config overrides only the keys it names: always call from_prefixed_env(), then "
         f"app.config.update(test_config) after it, not instead of it ({README}, step 4)",
     )
 
@@ -143,9 +146,9 @@ def refusal(
         return error
     pytest.fail(
         explain(
-            f"create_app() to refuse to start with APP_ENV=production and {how}",
-            "an app that started anyway",
-            f"{tip} ({README}, step 5)",
+            expected=f"create_app() to refuse to start with APP_ENV=production and {how}",
+            got="an app that started anyway",
+            tip=f"{tip} ({README}, step 5)",
         ),
         pytrace=False,
     )
@@ -153,9 +156,9 @@ def refusal(
 
 def expect_named(error):
     assert "SECRET_KEY" in str(error), explain(
-        "an error message that names SECRET_KEY and says how to set it",
-        f"{type(error).__name__}: {error}",
-        "say what is wrong and what to do, for example: set FLASK_SECRET_KEY to a long random value",
+        expected="an error message that names SECRET_KEY and says how to set it",
+        got=f"{type(error).__name__}: {error}",
+        tip="say what is wrong and what to do, for example: set FLASK_SECRET_KEY to a long random value",
     )
 
 
@@ -167,7 +170,9 @@ def test_production_refuses_to_start_without_a_secret_key(create_app, monkeypatc
 def test_production_refuses_the_development_secret_key(create_app, monkeypatch):
     development_key = build(create_app).config.get("SECRET_KEY")
     assert development_key, explain(
-        "a development SECRET_KEY by default", repr(development_key), f"see {README}, step 1"
+        expected="a development SECRET_KEY by default",
+        got=repr(development_key),
+        tip=f"see {README}, step 1",
     )
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("FLASK_SECRET_KEY", str(development_key))
@@ -186,11 +191,11 @@ def test_production_starts_with_a_real_secret_key(create_app, monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", key)
     app = build(create_app)
     assert setting(app, "SECRET_KEY") == key, explain(
-        "FLASK_SECRET_KEY to become the app's SECRET_KEY in production",
-        f"SECRET_KEY={setting(app, 'SECRET_KEY')!r}",
-        f"read FLASK_* variables with app.config.from_prefixed_env() ({README}, step 2)",
+        expected="FLASK_SECRET_KEY to become the app's SECRET_KEY in production",
+        got=f"SECRET_KEY={setting(app, 'SECRET_KEY')!r}",
+        tip=f"read FLASK_* variables with app.config.from_prefixed_env() ({README}, step 2)",
     )
     response = app.test_client().get("/hello")
     assert response.status_code == 200, explain(
-        "GET /hello to work", show(response), "check create_app()"
+        expected="GET /hello to work", got=show(response), tip="check create_app()"
     )

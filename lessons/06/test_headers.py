@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from lessons.contract import SANE_REQUEST_ID, SECURITY_HEADERS
 from lessons.feedback import explain, show
 
 README = "lessons/06/README.md"
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "Cache-Control": "no-store",
-}
-SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 REQUESTS = [
     ("GET", "/hello"),
     ("GET", "/hello/Ada"),
@@ -42,14 +33,14 @@ header_values = st.one_of(
 def expect_security_headers(response, request):
     got = {name: response.headers.get(name) for name in SECURITY_HEADERS}
     assert got == SECURITY_HEADERS, explain(
-        f"{request} to carry every security header: {SECURITY_HEADERS}",
-        f"{response.status} with {got}",
-        f"set them on every response in an @app.after_request function ({README}, step 2)",
+        expected=f"{request} to carry every security header: {SECURITY_HEADERS}",
+        got=f"{response.status} with {got}",
+        tip=f"set them on every response in an @app.after_request function ({README}, step 2)",
     )
     assert "X-XSS-Protection" not in response.headers, explain(
-        "no X-XSS-Protection header: browsers dropped that filter, and it could open holes",
-        f"X-XSS-Protection: {response.headers['X-XSS-Protection']!r}",
-        "leave it out; Content-Security-Policy does its job today",
+        expected="no X-XSS-Protection header: browsers dropped that filter, and it could open holes",
+        got=f"X-XSS-Protection: {response.headers['X-XSS-Protection']!r}",
+        tip="leave it out; Content-Security-Policy does its job today",
     )
 
 
@@ -59,10 +50,10 @@ def request_id(response, request, sent=None):
     tip = f"make one with uuid.uuid4().hex in @app.before_request, keep it in flask.g ({README}, step 3)"
     if sent is not None and value == sent:
         tip = "that is the client's own id, echoed back: echo it only when re.fullmatch(...) accepts it"
-    assert value is not None and SANE_ID.fullmatch(value), explain(
-        f"{request} to answer with an X-Request-ID header made of 1-128 letters, digits, '.', '_' or '-'",
-        f"X-Request-ID: {value!r}",
-        tip,
+    assert value is not None and SANE_REQUEST_ID.fullmatch(value), explain(
+        expected=f"{request} to answer with an X-Request-ID header made of 1-128 letters, digits, '.', '_' or '-'",
+        got=f"X-Request-ID: {value!r}",
+        tip=tip,
     )
     return value
 
@@ -87,7 +78,7 @@ def test_server_errors_carry_the_security_headers_too(make_app):
 
     response = app.test_client().get("/kata/crash")
     assert response.status_code == 500, explain(
-        "a 500", show(response), "keep lesson 04's error handler"
+        expected="a 500", got=show(response), tip="keep lesson 04's error handler"
     )
     expect_security_headers(response, "a 500 from a view that raised")
     request_id(response, "a 500")
@@ -97,9 +88,9 @@ def test_every_response_gets_its_own_request_id(client):
     first = request_id(client.get("/hello"), "GET /hello")
     second = request_id(client.get("/no/such/page"), "GET /no/such/page")
     assert first != second, explain(
-        "a new request id for every request",
-        f"{first!r} twice",
-        "make the id inside the request (before_request), not once at start-up",
+        expected="a new request id for every request",
+        got=f"{first!r} twice",
+        tip="make the id inside the request (before_request), not once at start-up",
     )
 
 
@@ -109,9 +100,9 @@ def test_a_sane_request_id_is_echoed(client, sent):
         client.get("/hello", headers={"X-Request-ID": sent}), "GET /hello with an X-Request-ID"
     )
     assert got == sent, explain(
-        f"the client's X-Request-ID {sent!r} echoed back, so the client can match its logs with yours",
-        repr(got),
-        f"use the client's id when it is 1-128 of [A-Za-z0-9._-] ({README}, step 3)",
+        expected=f"the client's X-Request-ID {sent!r} echoed back, so the client can match its logs with yours",
+        got=repr(got),
+        tip=f"use the client's id when it is 1-128 of [A-Za-z0-9._-] ({README}, step 3)",
     )
 
 
@@ -125,14 +116,14 @@ def test_an_unsafe_request_id_is_replaced(client, sent):
         client.get("/hello", headers={"X-Request-ID": sent}), "GET /hello with a strange id", sent
     )
     assert got != sent, explain(
-        f"the X-Request-ID {sent!r} replaced by a fresh id: it is not a sane token",
-        f"{got!r} was sent back as it came",
-        f"check the whole value with re.fullmatch(r'[A-Za-z0-9._-]{{1,128}}', value) ({README}, step 3)",
+        expected=f"the X-Request-ID {sent!r} replaced by a fresh id: it is not a sane token",
+        got=f"{got!r} was sent back as it came",
+        tip=f"check the whole value with re.fullmatch(r'[A-Za-z0-9._-]{{1,128}}', value) ({README}, step 3)",
     )
     assert not shares_a_piece(got, sent), explain(
-        f"a fresh id for {sent!r}, nothing to do with what the client sent",
-        f"{got!r}, a cleaned-up copy of it",
-        "do not repair a bad id: replace it with uuid.uuid4().hex",
+        expected=f"a fresh id for {sent!r}, nothing to do with what the client sent",
+        got=f"{got!r}, a cleaned-up copy of it",
+        tip="do not repair a bad id: replace it with uuid.uuid4().hex",
     )
 
 
@@ -142,9 +133,9 @@ def test_an_unsafe_request_id_is_replaced(client, sent):
 def test_no_request_id_is_reflected_raw(client, sent):
     response = client.get("/no/such/page", headers={"X-Request-ID": sent})
     got = request_id(response, "a request with any X-Request-ID", sent)
-    sane = SANE_ID.fullmatch(sent) is not None
+    sane = SANE_REQUEST_ID.fullmatch(sent) is not None
     assert (got == sent) == sane, explain(
-        "the id echoed when it is a sane token, and replaced otherwise",
-        f"sent {sent!r}, got {got!r}",
-        "use re.fullmatch (not re.match or re.search) on the whole value",
+        expected="the id echoed when it is a sane token, and replaced otherwise",
+        got=f"sent {sent!r}, got {got!r}",
+        tip="use re.fullmatch (not re.match or re.search) on the whole value",
     )

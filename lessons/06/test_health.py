@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
+from lessons.contract import parse_timestamp
 from lessons.feedback import explain, json_object, show
 
 README = "lessons/06/README.md"
-TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 def health(client):
     response = client.get("/health")
     assert response.status_code == 200 and response.mimetype == "application/json", explain(
-        "GET /health to answer 200 with JSON",
-        show(response),
-        f'add a view for "/health" in create_app() that returns a dict ({README}, step 1)',
+        expected="GET /health to answer 200 with JSON",
+        got=show(response),
+        tip=f'add a view for "/health" in create_app() that returns a dict ({README}, step 1)',
     )
     return json_object(response, "GET /health", "return a dict from the view")
 
@@ -29,21 +28,17 @@ def test_health_says_healthy(client):
     got = {key: body.get(key) for key in expected}
     assert sorted(body) == ["service", "status", "timestamp", "version"] and got == expected, (
         explain(
-            f'exactly "status", "timestamp", "service" and "version", with {expected}',
-            str(body),
-            f"take service and version from app.config, with these defaults ({README}, step 1)",
+            expected=f'exactly "status", "timestamp", "service" and "version", with {expected}',
+            got=str(body),
+            tip=f"take service and version from app.config, with these defaults ({README}, step 1)",
         )
     )
     stamp = body["timestamp"]
-    moment = (
-        datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        if isinstance(stamp, str) and TIMESTAMP.fullmatch(stamp)
-        else None
-    )
+    moment = parse_timestamp(stamp)
     assert moment is not None and before <= moment <= after, explain(
-        "a timestamp of the request, like 2026-01-01T12:00:00.000Z",
-        repr(stamp),
-        "reuse your timestamp helper",
+        expected="a timestamp of the request, like 2026-01-01T12:00:00.000Z",
+        got=repr(stamp),
+        tip="reuse your timestamp helper",
     )
 
 
@@ -52,7 +47,7 @@ def test_health_reports_the_configured_service_and_version(make_app):
     body = health(app.test_client())
     got = {"service": body.get("service"), "version": body.get("version")}
     assert got == {"service": "kata-guestbook", "version": "2.5.0"}, explain(
-        "service and version from the SERVICE_NAME and SERVICE_VERSION settings",
-        str(got),
-        f'read app.config["SERVICE_NAME"] and app.config["SERVICE_VERSION"] in the view ({README}, step 1)',
+        expected="service and version from the SERVICE_NAME and SERVICE_VERSION settings",
+        got=str(got),
+        tip=f'read app.config["SERVICE_NAME"] and app.config["SERVICE_VERSION"] in the view ({README}, step 1)',
     )

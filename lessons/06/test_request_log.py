@@ -19,9 +19,9 @@ def lines_for(caplog, request_id):
 def one_line(caplog, request_id, request):
     records = lines_for(caplog, request_id)
     assert len(records) == 1, explain(
-        f"exactly one log line for {request}, mentioning its request id {request_id!r}",
-        f"{len(records)} lines: {[record.getMessage() for record in records]}",
-        "log it with app.logger.info(...) in an @app.after_request function, and set the logger's "
+        expected=f"exactly one log line for {request}, mentioning its request id {request_id!r}",
+        got=f"{len(records)} lines: {[record.getMessage() for record in records]}",
+        tip="log it with app.logger.info(...) in an @app.after_request function, and set the logger's "
         "level from LOG_LEVEL (default INFO): left alone, Python's WARNING level drops info lines "
         f"({README}, step 4)",
     )
@@ -34,12 +34,12 @@ def test_one_log_line_per_request(client, caplog):
     message = record.getMessage()
     missing = [part for part in ("GET", "/hello", "200") if part not in message]
     assert not missing and DURATION.search(message), explain(
-        "the line to hold the method, path, status and duration, such as GET /hello 200 0.4ms",
-        f"{message!r} (missing: {missing or 'a duration like 0.4ms'})",
-        "time the request from before_request to after_request with time.perf_counter()",
+        expected="the line to hold the method, path, status and duration, such as GET /hello 200 0.4ms",
+        got=f"{message!r} (missing: {missing or 'a duration like 0.4ms'})",
+        tip="time the request from before_request to after_request with time.perf_counter()",
     )
     assert record.levelno == logging.INFO, explain(
-        "the line at INFO level", record.levelname, "use app.logger.info(...)"
+        expected="the line at INFO level", got=record.levelname, tip="use app.logger.info(...)"
     )
 
 
@@ -47,9 +47,9 @@ def test_errors_are_logged_too(client, caplog):
     client.get("/no/such/page", headers={"X-Request-ID": "kata-log-404"})
     message = one_line(caplog, "kata-log-404", "GET /no/such/page").getMessage()
     assert "404" in message and "/no/such/page" in message, explain(
-        "the 404's line to show its path and status",
-        repr(message),
-        "after_request runs for errors too",
+        expected="the 404's line to show its path and status",
+        got=repr(message),
+        tip="after_request runs for errors too",
     )
 
 
@@ -57,9 +57,9 @@ def test_a_client_cannot_forge_log_lines(client, caplog):
     client.get("/hello/x%0D%0AINFO%20forged%20line", headers={"X-Request-ID": "kata-log-forge"})
     message = one_line(caplog, "kata-log-forge", "a path with a line break in it").getMessage()
     assert "\n" not in message and "\r" not in message, explain(
-        "the line to stay one line even when the path holds %0D%0A (a line break)",
-        repr(message),
-        f"log the path URL-encoded, as it travels: urllib.parse.quote(request.path) ({README}, step 4)",
+        expected="the line to stay one line even when the path holds %0D%0A (a line break)",
+        got=repr(message),
+        tip=f"log the path URL-encoded, as it travels: urllib.parse.quote(request.path) ({README}, step 4)",
     )
 
 
@@ -67,9 +67,9 @@ def test_log_level_decides_what_is_logged(make_app, caplog):
     quiet = make_app({"LOG_LEVEL": "WARNING"})
     quiet.test_client().get("/hello", headers={"X-Request-ID": "kata-log-quiet"})
     assert not lines_for(caplog, "kata-log-quiet"), explain(
-        "no request lines with LOG_LEVEL=WARNING",
-        [record.getMessage() for record in lines_for(caplog, "kata-log-quiet")],
-        f"set the app logger's level from the LOG_LEVEL setting: app.logger.setLevel(...) ({README}, step 4)",
+        expected="no request lines with LOG_LEVEL=WARNING",
+        got=[record.getMessage() for record in lines_for(caplog, "kata-log-quiet")],
+        tip=f"set the app logger's level from the LOG_LEVEL setting: app.logger.setLevel(...) ({README}, step 4)",
     )
     chatty = make_app({"LOG_LEVEL": "DEBUG"})
     chatty.test_client().get("/hello", headers={"X-Request-ID": "kata-log-chatty"})

@@ -22,7 +22,9 @@ def logged(app, caplog, request_id, headers=None, **options):
     )
     lines = [record.getMessage() for record in caplog.records if request_id in record.getMessage()]
     assert len(lines) == 1, explain(
-        "one log line for the request, as in lesson 06", str(lines), "keep lesson 06's request log"
+        expected="one log line for the request, as in lesson 06",
+        got=str(lines),
+        tip="keep lesson 06's request log",
     )
     return response, lines[0]
 
@@ -30,24 +32,24 @@ def logged(app, caplog, request_id, headers=None, **options):
 def test_the_log_line_names_the_client(app, caplog):
     _, line = logged(app, caplog, "kata-proxy-1")
     assert PROXY in line, explain(
-        f"the request's log line to name the client's address, {PROXY}",
-        repr(line),
-        f"add request.remote_addr to the line ({README}, step 3)",
+        expected=f"the request's log line to name the client's address, {PROXY}",
+        got=repr(line),
+        tip=f"add request.remote_addr to the line ({README}, step 3)",
     )
 
 
 def test_forwarded_headers_are_ignored_by_default(app, caplog):
     response, line = logged(app, caplog, "kata-proxy-2", FORWARDED)
     assert PROXY in line and CLIENT not in line, explain(
-        f"with no TRUSTED_PROXIES set, the address that connected ({PROXY}) and not the "
+        expected=f"with no TRUSTED_PROXIES set, the address that connected ({PROXY}) and not the "
         f"X-Forwarded-For header anyone can send ({CLIENT})",
-        repr(line),
-        f"wrap the app in ProxyFix only when TRUSTED_PROXIES is above 0 ({README}, step 3)",
+        got=repr(line),
+        tip=f"wrap the app in ProxyFix only when TRUSTED_PROXIES is above 0 ({README}, step 3)",
     )
     assert "Strict-Transport-Security" not in response.headers, explain(
-        "no Strict-Transport-Security over plain HTTP, even if a client claims X-Forwarded-Proto: https",
-        response.headers.get("Strict-Transport-Security"),
-        "check request.is_secure, which only a trusted proxy may change",
+        expected="no Strict-Transport-Security over plain HTTP, even if a client claims X-Forwarded-Proto: https",
+        got=response.headers.get("Strict-Transport-Security"),
+        tip="check request.is_secure, which only a trusted proxy may change",
     )
 
 
@@ -56,15 +58,15 @@ def test_a_trusted_proxy_tells_the_client_and_the_scheme(make_app, caplog):
     chain = {"X-Forwarded-For": f"198.51.100.99, {CLIENT}", "X-Forwarded-Proto": "https"}
     response, line = logged(app, caplog, "kata-proxy-3", chain)
     assert CLIENT in line and "198.51.100.99" not in line, explain(
-        f"with TRUSTED_PROXIES=1, the address our one proxy saw ({CLIENT}), the last in X-Forwarded-For; "
+        expected=f"with TRUSTED_PROXIES=1, the address our one proxy saw ({CLIENT}), the last in X-Forwarded-For; "
         "the ones before it came from the client and prove nothing",
-        repr(line),
-        f"ProxyFix(app.wsgi_app, x_for=1, x_proto=1) does exactly this ({README}, step 3)",
+        got=repr(line),
+        tip=f"ProxyFix(app.wsgi_app, x_for=1, x_proto=1) does exactly this ({README}, step 3)",
     )
     assert "Strict-Transport-Security" in response.headers, explain(
-        "Strict-Transport-Security when the trusted proxy says the request came over HTTPS",
-        "no such header",
-        f"add it when request.is_secure ({README}, step 4)",
+        expected="Strict-Transport-Security when the trusted proxy says the request came over HTTPS",
+        got="no such header",
+        tip=f"add it when request.is_secure ({README}, step 4)",
     )
 
 
@@ -74,9 +76,9 @@ def test_trusted_proxies_counts_the_hops(make_app, caplog):
     chain = {"X-Forwarded-For": f"198.51.100.99, {CLIENT}, 10.1.1.1"}
     _, line = logged(app, caplog, "kata-proxy-4", chain)
     assert CLIENT in line and "10.1.1.1" not in line and "198.51.100.99" not in line, explain(
-        f"with TRUSTED_PROXIES=2, the address two proxies back ({CLIENT}): the second entry from the end",
-        repr(line),
-        f"pass the setting itself to ProxyFix: x_for=n and x_proto=n, not 1 ({README}, step 3)",
+        expected=f"with TRUSTED_PROXIES=2, the address two proxies back ({CLIENT}): the second entry from the end",
+        got=repr(line),
+        tip=f"pass the setting itself to ProxyFix: x_for=n and x_proto=n, not 1 ({README}, step 3)",
     )
 
 
@@ -85,13 +87,13 @@ def test_https_responses_carry_strict_transport_security(client):
     value = secure.headers.get("Strict-Transport-Security", "")
     match = re.search(r"max-age=(\d+)", value)
     assert match and int(match[1]) >= ONE_YEAR, explain(
-        "Strict-Transport-Security: max-age=63072000; includeSubDomains (at least a year) over HTTPS",
-        repr(value),
-        f"set it in your after_request function when request.is_secure ({README}, step 4)",
+        expected="Strict-Transport-Security: max-age=63072000; includeSubDomains (at least a year) over HTTPS",
+        got=repr(value),
+        tip=f"set it in your after_request function when request.is_secure ({README}, step 4)",
     )
     plain = client.get("/hello")
     assert "Strict-Transport-Security" not in plain.headers, explain(
-        "no Strict-Transport-Security over plain HTTP (browsers ignore it there, and it misleads)",
-        plain.headers.get("Strict-Transport-Security"),
-        "only set it when request.is_secure",
+        expected="no Strict-Transport-Security over plain HTTP (browsers ignore it there, and it misleads)",
+        got=plain.headers.get("Strict-Transport-Security"),
+        tip="only set it when request.is_secure",
     )

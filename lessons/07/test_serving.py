@@ -113,12 +113,12 @@ def gunicorn(kata_root: Path, env: dict[str, str], folder: Path, app: str = "sol
         match = server.wait_for(LISTENING.pattern)
         listening = match[0] if match else None
         assert listening == f"Listening at: http://127.0.0.1:{port}", explain(
-            f"`gunicorn -c solution/gunicorn.conf.py {app}` with HOST=127.0.0.1 and PORT={port} to listen "
+            expected=f"`gunicorn -c solution/gunicorn.conf.py {app}` with HOST=127.0.0.1 and PORT={port} to listen "
             f"at http://127.0.0.1:{port}",
-            listening
+            got=listening
             or "\n".join(server.output().splitlines()[-12:])
             or f"no output; exit code {process.poll()}",
-            startup_tip(server.output()),
+            tip=startup_tip(server.output()),
         )
         server.port = port
         yield server
@@ -159,14 +159,14 @@ def test_gunicorn_serves_the_app_with_web_concurrency_workers(kata_root, process
         started = server.wait_for(r"\[DEBUG\] (\d+) workers", seconds=10)
         status, headers, body = server.get("/hello")
         assert status == 200 and json.loads(body).get("message") == "Hello world", explain(
-            "GET /hello through gunicorn to answer 200 with the greeting",
-            f"{status} {body[:200]!r}",
-            f"solution/wsgi.py must hold `app = create_app()` ({README}, step 1)",
+            expected="GET /hello through gunicorn to answer 200 with the greeting",
+            got=f"{status} {body[:200]!r}",
+            tip=f"solution/wsgi.py must hold `app = create_app()` ({README}, step 1)",
         )
         assert headers.get("X-Content-Type-Options") == "nosniff", explain(
-            "the same headers as in tests",
-            str(headers),
-            "serve the app from create_app(), unchanged",
+            expected="the same headers as in tests",
+            got=str(headers),
+            tip="serve the app from create_app(), unchanged",
         )
         claimed = urllib.request.Request(
             f"http://127.0.0.1:{server.port}/hello", headers={"X-Forwarded-Proto": "https"}
@@ -174,17 +174,17 @@ def test_gunicorn_serves_the_app_with_web_concurrency_workers(kata_root, process
         with urllib.request.urlopen(claimed, timeout=10) as response:
             hsts = response.headers.get("Strict-Transport-Security")
         assert hsts is None, explain(
-            "gunicorn to ignore X-Forwarded-Proto from a client: no Strict-Transport-Security over plain HTTP",
-            f"Strict-Transport-Security: {hsts!r}",
-            'gunicorn trusts that header from 127.0.0.1 by default: set forwarded_allow_ips = "" in '
+            expected="gunicorn to ignore X-Forwarded-Proto from a client: no Strict-Transport-Security over plain HTTP",
+            got=f"Strict-Transport-Security: {hsts!r}",
+            tip='gunicorn trusts that header from 127.0.0.1 by default: set forwarded_allow_ips = "" in '
             f"gunicorn.conf.py and let ProxyFix decide ({README}, step 2). If you did, your app trusts "
             "the header itself: ProxyFix only when TRUSTED_PROXIES > 0, HSTS only when request.is_secure",
         )
         workers = started[1] if started else "no count of"
         assert workers == "2", explain(
-            "2 workers when WEB_CONCURRENCY=2",
-            f"{workers} workers",
-            'read the count in gunicorn.conf.py: workers = int(os.environ.get("WEB_CONCURRENCY", 2)) '
+            expected="2 workers when WEB_CONCURRENCY=2",
+            got=f"{workers} workers",
+            tip='read the count in gunicorn.conf.py: workers = int(os.environ.get("WEB_CONCURRENCY", 2)) '
             f"({README}, step 2)",
         )
 
@@ -219,12 +219,12 @@ def test_sigterm_lets_a_request_in_flight_finish(kata_root, process_env, isolate
         except subprocess.TimeoutExpired:
             code = None
         assert outcome.get("status") == 200, explain(
-            "the request that was in flight when gunicorn got SIGTERM to finish with 200",
-            outcome.get("error", "no answer"),
-            f"give workers time to finish: graceful_timeout in gunicorn.conf.py ({README}, step 2)",
+            expected="the request that was in flight when gunicorn got SIGTERM to finish with 200",
+            got=outcome.get("error", "no answer"),
+            tip=f"give workers time to finish: graceful_timeout in gunicorn.conf.py ({README}, step 2)",
         )
         assert code == 0, explain(
-            "gunicorn to exit with code 0 after a graceful shutdown",
-            f"exit code {code}; log:\n{server.output()[-800:]}",
-            f"see {README}, step 2",
+            expected="gunicorn to exit with code 0 after a graceful shutdown",
+            got=f"exit code {code}; log:\n{server.output()[-800:]}",
+            tip=f"see {README}, step 2",
         )
