@@ -8,7 +8,6 @@ alternative passes all lessons so far. The checks run in parallel, one pytest ea
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -20,10 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from . import catalog, stages
+from . import catalog, copies, stages
 
 TIMEOUT = 180  # seconds for one pytest run; a hung run is a failed check
-COPIED = ("conftest.py", "pyproject.toml")
 PYTEST_OPTIONS = (
     "-q",
     "-p",
@@ -150,11 +148,7 @@ def run_check(root: Path, repo: Path, check: Check, workspace: Path) -> None:
     folder = workspace / check.label.replace("/", "-").replace(" ", "-").replace("(", "").replace(
         ")", ""
     )
-    shutil.copytree(
-        root / "lessons", folder / "lessons", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    for name in COPIED:
-        shutil.copy2(root / name, folder / name)
+    copies.lessons_copy(root, folder)
     stages.checkout(repo, check.tree, folder)
     report = folder / "report.xml"
     command = [

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from lessons import catalog, progress
+from lessons import catalog, copies, progress
 from tests.support import ROOT, run
 
 LESSON_01_TESTS = len(
@@ -28,11 +27,7 @@ BROKEN_SOLUTIONS = {
 
 def kata_with(folder: Path, solution: str | None) -> Path:
     """A copy of the lessons and their fixtures, with solution/__init__.py as given."""
-    shutil.copytree(
-        ROOT / "lessons", folder / "lessons", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    for name in ("conftest.py", "pyproject.toml"):
-        shutil.copy2(ROOT / name, folder / name)
+    copies.lessons_copy(ROOT, folder)
     if solution is not None:
         (folder / "solution").mkdir()
         (folder / "solution" / "__init__.py").write_text(solution, encoding="utf-8")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes, urlencode
@@ -20,13 +19,12 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from werkzeug.http import parse_list_header
 
+from lessons.contract import ERROR_KEYS, HSTS, SANE_REQUEST_ID, SECURITY_HEADERS
+from lessons.isolation import isolate
 from solution import create_app
-from tests.support import FRESH_ID, HSTS, SECURITY_HEADERS
+from tests.support import FRESH_ID
 
-SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
-ERROR_KEYS = ["error", "message", "method", "path", "status", "timestamp"]
 ALLOWED_METHODS = {"GET", "HEAD", "OPTIONS"}
-OUTSIDE = ("APP_ENV", "SECRET_KEY", "LOG_LEVEL", "HOST", "PORT", "WEB_CONCURRENCY")
 
 # -- what a client may send ---------------------------------------------------------------
 
@@ -124,11 +122,7 @@ class Lines(logging.Handler):
 def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Flask]]:
     """The reference app in production mode: as shipped, and behind one trusted proxy."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        for name in list(os.environ):
-            if name.startswith("FLASK_") or name in OUTSIDE:
-                monkeypatch.delenv(name)
-        monkeypatch.setenv("PYTHON_DOTENV_DISABLED", "1")
-        monkeypatch.chdir(tmp_path_factory.mktemp("properties"))
+        isolate(monkeypatch, tmp_path_factory.mktemp("properties"))
         yield {
             "plain": create_app({"TESTING": False}),
             "proxied": create_app({"TESTING": False, "TRUSTED_PROXIES": 1}),
@@ -207,7 +201,7 @@ def expect_own_headers(response, sent: dict[str, str], https: bool) -> None:
     assert response.headers.getlist("Strict-Transport-Security") == ([HSTS] if https else [])
     sent_id = sent.get("X-Request-ID")
     request_id = response.headers["X-Request-ID"]
-    if sent_id is not None and SANE_ID.fullmatch(sent_id):
+    if sent_id is not None and SANE_REQUEST_ID.fullmatch(sent_id):
         assert request_id == sent_id
     else:
         assert FRESH_ID.fullmatch(request_id)
