@@ -129,7 +129,13 @@ def plan_checks(root: Path, repo: Path) -> tuple[list[Check], str]:
         if variant.lesson not in numbers:
             continue
         stage = numbers.index(variant.lesson) + 1
-        tree = stages.apply(repo, trees[stage], variant.path.read_bytes(), str(variant.path))
+        try:
+            tree = stages.apply(repo, trees[stage], variant.path.read_bytes(), str(variant.path))
+        except stages.StageError as error:
+            broken = Check(variant.name, "to apply", trees[stage], [], lambda outcomes: [])
+            broken.problems.append(f"{error} (redo it over the lesson's end state)")
+            checks.append(broken)
+            continue
         if variant.is_mistake:
             judge = red(variant.lesson, every_test=False)
             # One failing test is all a mistake has to show, so pytest may stop there.
@@ -145,6 +151,8 @@ def plan_checks(root: Path, repo: Path) -> tuple[list[Check], str]:
 
 def run_check(root: Path, repo: Path, check: Check, workspace: Path) -> None:
     """Run pytest for one check in a copy of the kata with its own solution/; judge the result."""
+    if check.problems:  # it could not even be set up
+        return
     folder = workspace / check.label.replace("/", "-").replace(" ", "-").replace("(", "").replace(
         ")", ""
     )

@@ -7,22 +7,19 @@ from typing import Any
 
 from flask import Flask, request
 
-from . import config, errors, logs, middleware, proxy
-from .sessions import CookieSessions
+from . import config, errors, headers, logs, proxy, request_log
 from .timestamps import utc_timestamp
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure a new app; test_config overrides every other setting."""
     app = Flask(__name__)
-    # /hello//Ada is a 404 in JSON, not a redirect with an HTML body.
-    app.url_map.merge_slashes = False
-    app.session_interface = CookieSessions()
     config.load(app, test_config)
     logs.init_app(app)
     errors.init_app(app)
-    middleware.init_app(app)
-    proxy.init_app(app)  # outermost, so the middleware sees the client the proxy vouches for
+    headers.init_app(app)
+    request_log.init_app(app)
+    proxy.init_app(app)
 
     @app.get("/hello")
     @app.get("/hello/<name>")

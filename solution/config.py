@@ -10,6 +10,8 @@ from dotenv import find_dotenv, load_dotenv
 from flask import Flask
 
 DEVELOPMENT_SECRET_KEY = "dev"
+ENVIRONMENTS = ("development", "production")
+SHORTEST_SECRET_KEY = 32  # characters: what secrets.token_hex(16) gives
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEVELOPMENT_SECRET_KEY,
@@ -26,29 +28,51 @@ class ConfigError(RuntimeError):
 
 def load(app: Flask, test_config: Mapping[str, Any] | None = None) -> None:
     """Fill app.config from the defaults, the environment and .env, then test_config."""
-    # Like the flask command: the first .env from the current folder upwards fills in
-    # variables the environment lacks, and never overrides one it has.
-    load_dotenv(find_dotenv(usecwd=True))
-    app.config.from_mapping(DEFAULTS, APP_ENV=os.environ.get("APP_ENV", "development"))
+    read_dotenv()
+    app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env()
+    # The APP_ENV variable names the deployment. It is read after from_prefixed_env(), so that
+    # a FLASK_APP_ENV (in the environment or in .env) can never turn production back.
+    app.config["APP_ENV"] = os.environ.get("APP_ENV", app.config.get("APP_ENV", "development"))
     if test_config is not None:
         app.config.update(test_config)
     check(app.config)
 
 
+def read_dotenv() -> None:
+    """Like the flask command: the first .env from the current folder upwards fills in gaps."""
+    path = find_dotenv(usecwd=True)
+    try:
+        # override=False (the default): a variable the environment has always wins.
+        load_dotenv(path)
+    except UnicodeDecodeError:
+        raise ConfigError(f"The .env file {path} is not UTF-8 text: save it as UTF-8.") from None
+
+
 def check(config: Mapping[str, Any]) -> None:
-    """Refuse to run with a SECRET_KEY that is not text, or in production without a real one."""
+    """Refuse an unknown APP_ENV, a SECRET_KEY that is not text, or production without a real key."""
+    environment = config["APP_ENV"]
+    if not isinstance(environment, str) or environment.lower() not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be development or production, but it is {environment!r}.")
     secret = config.get("SECRET_KEY")
     if secret is not None and not isinstance(secret, str | bytes):
         # from_prefixed_env() reads values as JSON: FLASK_SECRET_KEY=12345 gives a number.
         raise ConfigError(
-            f"SECRET_KEY must be text, but it is the {type(secret).__name__} {secret!r}. "
-            """Quote it for JSON in the environment, such as FLASK_SECRET_KEY='"12345"'."""
+            f"SECRET_KEY must be text, but it was read as {type(secret).__name__}. Quote it for "
+            """JSON in the environment, such as FLASK_SECRET_KEY='"12345"'."""
         )
-    production = str(config["APP_ENV"]).lower() == "production"
-    if production and secret in (None, "", DEVELOPMENT_SECRET_KEY):
+    if environment.lower() == "production" and not is_real_secret(secret):
         raise ConfigError(
-            "APP_ENV is production, but SECRET_KEY is not set to a real secret. "
-            "Set the environment variable FLASK_SECRET_KEY to a long random value, such as "
-            'the output of: python -c "import secrets; print(secrets.token_hex())"'
+            "APP_ENV is production, but SECRET_KEY is not set to a real secret (at least "
+            f"{SHORTEST_SECRET_KEY} characters, not the development key). Set the environment "
+            "variable FLASK_SECRET_KEY to a long random value, such as the output of: "
+            'python -c "import secrets; print(secrets.token_hex())"'
         )
+
+
+def is_real_secret(secret: str | bytes | None) -> bool:
+    """Whether secret could sign production sessions: long, and not the development key."""
+    if secret is None:
+        return False
+    text = secret.decode("utf-8", "replace") if isinstance(secret, bytes) else secret
+    return len(text.strip()) >= SHORTEST_SECRET_KEY and text != DEVELOPMENT_SECRET_KEY

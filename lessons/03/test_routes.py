@@ -92,6 +92,22 @@ def test_name_in_the_query_string_and_it_is_optional(client):
     )
 
 
+def test_other_query_parameters_are_ignored(client):
+    tracked = "/hello?utm_source=newsletter&name=Ada"
+    expect_greeting(greeting(client, tracked), "Ada", f"in {tracked}")
+    for url, name in [("/hello?utm_source=newsletter", "world"), ("/hello/Ada?lang=en", "Ada")]:
+        response = client.get(url)
+        assert response.status_code == 200, explain(
+            expected=f"GET {url} to answer 200 and greet {name}: links often carry parameters "
+            "of their own, and the app must ignore the ones it does not know",
+            got=show(response),
+            tip='read only the parameter you need, request.args.get("name"); checking '
+            '`if request.args` and then reading request.args["name"] fails when the query '
+            "holds something else",
+        )
+        expect_greeting(greeting(client, url), name, f"in {url}")
+
+
 @pytest.mark.parametrize("name", NAMES, ids=NAME_IDS)
 def test_names_with_spaces_accents_and_symbols(client, name):
     expect_greeting(greeting(client, f"/hello/{name}"), name, "in the path")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
+import sys
 
 import pytest
 
+from lessons import learner
 from lessons.feedback import explain, show
 
 README = "lessons/05/README.md"
@@ -144,9 +148,15 @@ def refusal(
         create_app()
     except Exception as error:  # any exception that stops the app from starting will do
         return error
+    if refuses_when_set_before_import():
+        tip = (
+            "create_app() refuses when APP_ENV is set before Python starts, but not when it is set "
+            "later: your code reads APP_ENV once, when the module is imported. Read APP_ENV inside "
+            "create_app(), on every call"
+        )
     pytest.fail(
         explain(
-            expected=f"create_app() to refuse to start with APP_ENV=production and {how}",
+            expected=f"create_app() to refuse to start with {how}",
             got="an app that started anyway",
             tip=f"{tip} ({README}, step 5)",
         ),
@@ -154,9 +164,17 @@ def refusal(
     )
 
 
-def expect_named(error):
-    assert "SECRET_KEY" in str(error), explain(
-        expected="an error message that names SECRET_KEY and says how to set it",
+def refuses_when_set_before_import():
+    """Whether create_app() refuses in a fresh Python that has this environment from the start."""
+    command = [sys.executable, "-c", "from solution import create_app; create_app()"]
+    environment = {**os.environ, "PYTHONPATH": str(learner.ROOT)}
+    result = subprocess.run(command, env=environment, capture_output=True, timeout=30, check=False)
+    return result.returncode != 0
+
+
+def expect_named(error, setting="SECRET_KEY"):
+    assert setting in str(error), explain(
+        expected=f"an error message that names {setting} and says what to do",
         got=f"{type(error).__name__}: {error}",
         tip="say what is wrong and what to do, for example: set FLASK_SECRET_KEY to a long random value",
     )
@@ -164,7 +182,29 @@ def expect_named(error):
 
 def test_production_refuses_to_start_without_a_secret_key(create_app, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
-    expect_named(refusal(create_app, "no SECRET_KEY set"))
+    expect_named(refusal(create_app, "APP_ENV=production and no SECRET_KEY set"))
+
+
+@pytest.mark.parametrize(
+    ("sent", "what"),
+    [
+        ("", "empty"),
+        ("null", "JSON null, so None"),
+        ("   ", "only spaces"),
+        ("a" * 31, "31 characters long"),
+    ],
+    ids=["empty", "json-null", "spaces", "too-short"],
+)
+def test_production_refuses_a_secret_key_that_is_no_secret(create_app, monkeypatch, sent, what):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("FLASK_SECRET_KEY", sent)
+    tip = (
+        "accept only a key of at least 32 characters that is more than spaces; "
+        "FLASK_SECRET_KEY=null arrives as None"
+    )
+    expect_named(
+        refusal(create_app, f"APP_ENV=production and FLASK_SECRET_KEY={sent!r} ({what})", tip)
+    )
 
 
 def test_production_refuses_the_development_secret_key(create_app, monkeypatch):
@@ -177,12 +217,54 @@ def test_production_refuses_the_development_secret_key(create_app, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("FLASK_SECRET_KEY", str(development_key))
     tip = f"a key equal to the development default ({development_key!r}) is not a secret: refuse it too"
-    expect_named(refusal(create_app, f"the development key {development_key!r}", tip))
+    expect_named(
+        refusal(create_app, f"APP_ENV=production and the development key {development_key!r}", tip)
+    )
 
 
 def test_production_refuses_when_dotenv_says_production(create_app, dotenv):
     dotenv("APP_ENV=production\n")
-    expect_named(refusal(create_app, "APP_ENV=production coming from .env"))
+    expect_named(refusal(create_app, "APP_ENV=production coming from .env, and no SECRET_KEY"))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "how"),
+    [
+        ({"FLASK_APP_ENV": "development"}, "FLASK_APP_ENV=development in the environment"),
+        (None, "APP_ENV=development and FLASK_APP_ENV=development in .env"),
+    ],
+    ids=["flask-app-env", "dotenv"],
+)
+def test_nothing_turns_a_real_app_env_production_back(
+    create_app, dotenv, monkeypatch, overrides, how
+):
+    dotenv("APP_ENV=development\nFLASK_APP_ENV=development\n" if overrides is None else "")
+    monkeypatch.setenv("APP_ENV", "production")
+    for name, value in (overrides or {}).items():
+        monkeypatch.setenv(name, value)
+    tip = (
+        "read APP_ENV from os.environ after from_prefixed_env(), so FLASK_APP_ENV cannot "
+        "override it; load_dotenv() must not override the real environment"
+    )
+    expect_named(refusal(create_app, f"APP_ENV=production in the real environment and {how}", tip))
+
+
+@pytest.mark.parametrize("sent", ["prod", '"production"', "production ", "staging"])
+def test_an_unknown_app_env_refuses_to_start(create_app, monkeypatch, sent):
+    monkeypatch.setenv("APP_ENV", sent)
+    monkeypatch.setenv("FLASK_SECRET_KEY", secrets.token_hex(32))
+    tip = (
+        'accept exactly "development" or "production" and refuse anything else, naming APP_ENV: '
+        "a typo must never fall back to development"
+    )
+    expect_named(refusal(create_app, f"APP_ENV={sent!r}", tip), "APP_ENV")
+
+
+def test_a_dotenv_that_is_not_utf_8_refuses_to_start(create_app, isolated, monkeypatch):
+    monkeypatch.delenv("PYTHON_DOTENV_DISABLED")
+    (isolated / ".env").write_bytes(b"FLASK_KATA_GREETING=caf\xe9\n")  # Latin-1, not UTF-8
+    tip = "catch the UnicodeDecodeError of load_dotenv() and raise your own error that names the .env file"
+    expect_named(refusal(create_app, "a .env file that is not UTF-8 text", tip), ".env")
 
 
 def test_production_starts_with_a_real_secret_key(create_app, monkeypatch):

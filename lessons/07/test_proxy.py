@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from lessons.feedback import explain
 
 README = "lessons/07/README.md"
@@ -96,4 +98,21 @@ def test_https_responses_carry_strict_transport_security(client):
         expected="no Strict-Transport-Security over plain HTTP (browsers ignore it there, and it misleads)",
         got=plain.headers.get("Strict-Transport-Security"),
         tip="only set it when request.is_secure",
+    )
+
+
+@pytest.mark.parametrize("setting", [-1, "abc", None], ids=["negative", "word", "null"])
+def test_a_trusted_proxies_that_is_no_count_refuses_to_start(create_app, setting):
+    try:
+        create_app({"TESTING": True, "TRUSTED_PROXIES": setting})
+    except Exception as error:  # any exception that stops the app from starting will do
+        message = f"{type(error).__name__}: {error}"
+    else:
+        message = "an app that started anyway"
+    assert "TRUSTED_PROXIES" in message, explain(
+        expected=f"create_app() with TRUSTED_PROXIES={setting!r} to refuse to start, with a message "
+        "that names TRUSTED_PROXIES",
+        got=message,
+        tip="accept a whole number, 0 or more (FLASK_TRUSTED_PROXIES=1 arrives as the int 1), and raise an "
+        f"error that names the setting for anything else ({README}, step 3)",
     )

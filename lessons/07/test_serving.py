@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import re
+import runpy
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
+from lessons import servers
 from lessons.feedback import explain
 
 README = "lessons/07/README.md"
-STARTUP_SECONDS = 20
-LISTENING = re.compile(r"Listening at: \S+")
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32",
@@ -50,112 +45,38 @@ def app(environ, start_response):
 """
 
 
-class Server:
-    """A gunicorn process started by a test, and what it has logged so far."""
-
-    def __init__(self, process: subprocess.Popen, log: Path) -> None:
-        self.process, self.log, self.port = process, log, 0
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def wait_for(
-        self, pattern: str, count: int = 1, seconds: float = STARTUP_SECONDS
-    ) -> re.Match | None:
-        """Wait until the log holds pattern count times (or the process ends); return the last match."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            matches = list(re.finditer(pattern, self.output()))
-            if len(matches) >= count:
-                return matches[-1]
-            if self.process.poll() is not None:
-                return None
-            time.sleep(0.02)
-        return None
-
-    def get(self, path: str, timeout: float = 10):
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{self.port}{path}", timeout=timeout
-        ) as response:
-            return response.status, dict(response.headers), response.read()
-
-
-@contextmanager
-def gunicorn(kata_root: Path, env: dict[str, str], folder: Path, app: str = "solution.wsgi:app"):
-    """Start gunicorn as the README says, on 127.0.0.1 and a port the test picked; always stop it."""
-    config = kata_root / "solution" / "gunicorn.conf.py"
-    # --log-level debug only makes the master report its worker count once all have started.
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-c",
-        str(config),
-        "--no-control-socket",
-        "--log-level",
-        "debug",
-        app,
-    ]
-    port = free_port()
-    env = {
-        **env,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "PYTHONPATH": os.pathsep.join([str(folder), env["PYTHONPATH"]]),
-    }
-    log = folder / "gunicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-    server = Server(process, log)
-    try:
-        match = server.wait_for(LISTENING.pattern)
-        listening = match[0] if match else None
-        assert listening == f"Listening at: http://127.0.0.1:{port}", explain(
-            expected=f"`gunicorn -c solution/gunicorn.conf.py {app}` with HOST=127.0.0.1 and PORT={port} to listen "
-            f"at http://127.0.0.1:{port}",
-            got=listening
-            or "\n".join(server.output().splitlines()[-12:])
-            or f"no output; exit code {process.poll()}",
-            tip=startup_tip(server.output()),
-        )
-        server.port = port
-        yield server
-    finally:
-        stop(process)
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop gunicorn gracefully (its workers with it), or kill it if it will not stop."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    process.wait(timeout=10)
-
-
 def startup_tip(output: str) -> str:
     """What to try when gunicorn did not start, judging by what it printed."""
     if "gunicorn.conf.py' doesn't exist" in output:
         return f"create solution/gunicorn.conf.py ({README}, step 2)"
     if "No module named 'solution.wsgi'" in output:
         return f"create solution/wsgi.py with `app = create_app()` in it ({README}, step 1)"
+    if "SECRET_KEY" in output:
+        return (
+            "gunicorn was started as production is started, with APP_ENV=production and a real "
+            "FLASK_SECRET_KEY: check that your app reads both when create_app() runs"
+        )
     return f"build bind from the HOST and PORT variables in solution/gunicorn.conf.py ({README}, step 2)"
 
 
+def expect_listening(server, port, app="solution.wsgi:app"):
+    assert server.port == port, explain(
+        expected=f"`gunicorn -c solution/gunicorn.conf.py {app}` with HOST=127.0.0.1 and PORT={port} "
+        f"to listen at http://127.0.0.1:{port}",
+        got=f"gunicorn's last lines:\n{server.tail()}",
+        tip=startup_tip(server.output()),
+    )
+
+
 def test_gunicorn_serves_the_app_with_web_concurrency_workers(kata_root, process_env, isolated):
-    env = {**process_env, "WEB_CONCURRENCY": "2"}
-    with gunicorn(kata_root, env, isolated) as server:
+    port = servers.free_port()
+    env = servers.production(process_env)
+    # --log-level debug only makes the master report its worker count once all have started.
+    options = ("--log-level", "debug")
+    with servers.gunicorn(
+        kata_root, env, isolated, "solution.wsgi:app", *options, PORT=str(port), WEB_CONCURRENCY="2"
+    ) as server:
+        expect_listening(server, port)
         started = server.wait_for(r"\[DEBUG\] (\d+) workers", seconds=10)
         status, headers, body = server.get("/hello")
         assert status == 200 and json.loads(body).get("message") == "Hello world", explain(
@@ -169,7 +90,7 @@ def test_gunicorn_serves_the_app_with_web_concurrency_workers(kata_root, process
             tip="serve the app from create_app(), unchanged",
         )
         claimed = urllib.request.Request(
-            f"http://127.0.0.1:{server.port}/hello", headers={"X-Forwarded-Proto": "https"}
+            server.url("/hello"), headers={"X-Forwarded-Proto": "https"}
         )
         with urllib.request.urlopen(claimed, timeout=10) as response:
             hsts = response.headers.get("Strict-Transport-Security")
@@ -180,7 +101,7 @@ def test_gunicorn_serves_the_app_with_web_concurrency_workers(kata_root, process
             f"gunicorn.conf.py and let ProxyFix decide ({README}, step 2). If you did, your app trusts "
             "the header itself: ProxyFix only when TRUSTED_PROXIES > 0, HSTS only when request.is_secure",
         )
-        workers = started[1] if started else "no count of"
+        workers = started[-1][1] if started else "no count of"
         assert workers == "2", explain(
             expected="2 workers when WEB_CONCURRENCY=2",
             got=f"{workers} workers",
@@ -191,8 +112,12 @@ def test_gunicorn_serves_the_app_with_web_concurrency_workers(kata_root, process
 
 def test_sigterm_lets_a_request_in_flight_finish(kata_root, process_env, isolated):
     (isolated / "kata_slow_app.py").write_text(SLOW_APP, encoding="utf-8")
-    env = {**process_env, "WEB_CONCURRENCY": "1"}
-    with gunicorn(kata_root, env, isolated, app="kata_slow_app:app") as server:
+    port = servers.free_port()
+    env = servers.production(process_env)
+    with servers.gunicorn(
+        kata_root, env, isolated, "kata_slow_app:app", PORT=str(port), WEB_CONCURRENCY="1"
+    ) as server:
+        expect_listening(server, port, "kata_slow_app:app")
         outcome: dict = {}
 
         def slow_request():
@@ -225,6 +150,53 @@ def test_sigterm_lets_a_request_in_flight_finish(kata_root, process_env, isolate
         )
         assert code == 0, explain(
             expected="gunicorn to exit with code 0 after a graceful shutdown",
-            got=f"exit code {code}; log:\n{server.output()[-800:]}",
+            got=f"exit code {code}; gunicorn's last lines:\n{server.tail()}",
             tip=f"see {README}, step 2",
         )
+
+
+def read_settings(kata_root, monkeypatch, **environment):
+    """Run solution/gunicorn.conf.py as gunicorn does; return its names, or the error it stopped with."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    config = kata_root / "solution" / "gunicorn.conf.py"
+    if not config.is_file():
+        return None, f"there is no solution/gunicorn.conf.py yet ({README}, step 2)"
+    try:
+        return runpy.run_path(str(config)), None
+    except (Exception, SystemExit) as error:  # both stop gunicorn; the message is what counts
+        return None, f"{type(error).__name__}: {error}"
+
+
+@pytest.mark.parametrize(
+    ("name", "sent"),
+    [("WEB_CONCURRENCY", "0"), ("WEB_CONCURRENCY", "abc"), ("PORT", "abc")],
+    ids=["no-workers", "workers-word", "port-word"],
+)
+def test_a_bad_server_setting_stops_gunicorn_with_its_name(
+    kata_root, isolated, monkeypatch, name, sent
+):
+    settings, stopped = read_settings(kata_root, monkeypatch, **{name: sent})
+    got = (
+        stopped
+        or f"gunicorn.conf.py ran and set bind={settings.get('bind')!r}, workers={settings.get('workers')!r}"
+    )
+    assert stopped and name in stopped, explain(
+        expected=f"{name}={sent!r} to stop gunicorn at once, with a message that names {name}",
+        got=got,
+        tip="check the value in gunicorn.conf.py and stop with sys.exit(message): gunicorn "
+        f"shows the message as one line. Zero workers would listen and never answer ({README}, step 2)",
+    )
+
+
+def test_an_empty_host_never_means_every_interface(kata_root, isolated, monkeypatch):
+    settings, stopped = read_settings(kata_root, monkeypatch, HOST="", PORT="8000")
+    binds = [] if settings is None else settings.get("bind") or []
+    binds = [binds] if isinstance(binds, str) else binds
+    loopback = all(address.startswith(("127.0.0.1:", "localhost:", "[::1]:")) for address in binds)
+    assert (stopped and "HOST" in stopped) or (binds and loopback), explain(
+        expected="HOST= (empty) to mean the default 127.0.0.1, or to stop gunicorn with a message that names HOST",
+        got=stopped or f"bind={binds!r}: an empty host binds every network interface",
+        tip='treat an empty HOST like a missing one: os.environ.get("HOST") or "127.0.0.1" '
+        f"({README}, step 2)",
+    )
