@@ -11,15 +11,13 @@ import os
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ElementTree
-from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from . import catalog, copies, stages
+from .judges import Judge, all_pass, both, read_report, red, span, summarize
 
 TIMEOUT = 180  # seconds for one pytest run; a hung run is a failed check
 PYTEST_OPTIONS = (
@@ -33,8 +31,6 @@ PYTEST_OPTIONS = (
     "--hypothesis-profile=kata-verify",
 )
 
-Outcomes = dict[str, Counter[str]]  # lesson number -> Counter of passed/failed/error/skipped
-
 
 @dataclass
 class Check:
@@ -44,69 +40,11 @@ class Check:
     expected: str
     tree: str
     lessons: list[str]
-    judge: Callable[[Outcomes], list[str]]
+    judge: Judge
     options: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
     summary: str = ""
     seconds: float = 0.0
-
-
-def all_pass(numbers: list[str]) -> Callable[[Outcomes], list[str]]:
-    """Every test of these lessons passes."""
-
-    def judge(outcomes: Outcomes) -> list[str]:
-        problems = []
-        for number in numbers:
-            counts = outcomes.get(number, Counter())
-            if counts["passed"] == 0 or counts["passed"] != counts.total():
-                problems.append(f"lesson {number} should pass: {describe(counts)}")
-        return problems
-
-    return judge
-
-
-def red(number: str, every_test: bool) -> Callable[[Outcomes], list[str]]:
-    """Lesson number fails: every test of it, or at least one."""
-
-    def judge(outcomes: Outcomes) -> list[str]:
-        counts = outcomes.get(number, Counter())
-        if counts["failed"] == 0:
-            return [f"lesson {number} should fail: {describe(counts)}"]
-        if every_test and counts["failed"] != counts.total():
-            return [f"every test of lesson {number} should fail: {describe(counts)}"]
-        return []
-
-    return judge
-
-
-def both(*judges: Callable[[Outcomes], list[str]]) -> Callable[[Outcomes], list[str]]:
-    """All of the judges' problems."""
-    return lambda outcomes: [problem for judge in judges for problem in judge(outcomes)]
-
-
-def span(numbers: list[str]) -> str:
-    """Lesson numbers as a range, such as 01-06."""
-    return numbers[0] if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
-
-
-def summarize(outcomes: Outcomes, numbers: list[str]) -> str:
-    """What a run showed, lessons that fully passed folded together: '01-06: 68 passed; 07: 6 failed'."""
-    green: list[str] = []
-    for number in numbers:
-        if all_pass([number])(outcomes):
-            break
-        green.append(number)
-    parts = [f"{span(green)}: {sum(outcomes[n]['passed'] for n in green)} passed"] if green else []
-    parts += [f"{n}: {describe(outcomes.get(n, Counter()))}" for n in numbers if n not in green]
-    return "; ".join(parts)
-
-
-def describe(counts: Counter[str]) -> str:
-    """Counts as text, such as '4 passed, 1 failed'."""
-    if not counts:
-        return "no tests ran"
-    order = ("passed", "failed", "error", "skipped")
-    return ", ".join(f"{counts[kind]} {kind}" for kind in order if counts[kind])
 
 
 def plan_checks(root: Path, repo: Path) -> tuple[list[Check], str]:
@@ -194,26 +132,6 @@ def run_check(root: Path, repo: Path, check: Check, workspace: Path) -> None:
     outcomes = read_report(report)
     check.summary = summarize(outcomes, check.lessons)
     check.problems.extend(check.judge(outcomes))
-
-
-def read_report(report: Path) -> Outcomes:
-    """Count the outcomes in a JUnit XML report, per lesson."""
-    outcomes: Outcomes = {}
-    for case in ElementTree.parse(report).iter("testcase"):
-        number = catalog.lesson_of(case.get("file", ""))
-        if number is None:
-            continue
-        kinds = {child.tag for child in case}
-        if "failure" in kinds:
-            kind = "failed"
-        elif "error" in kinds:
-            kind = "error"
-        elif "skipped" in kinds:
-            kind = "skipped"
-        else:
-            kind = "passed"
-        outcomes.setdefault(number, Counter())[kind] += 1
-    return outcomes
 
 
 def run(root: Path = catalog.ROOT, jobs: int | None = None) -> int:
