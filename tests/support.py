@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from lessons.contract import HSTS, SECURITY_HEADERS  # noqa: F401 (the kata's own tests use them)
 
 ROOT = Path(__file__).resolve().parent.parent
-FRESH_ID = re.compile(r"[0-9a-f]{32}")  # the reference's own request ids: secrets.token_hex(16)
+FRESH_ID = re.compile(r"[0-9a-f]{32}")  # the reference's own request ids: uuid.uuid4().hex
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Kata Tests",
@@ -60,3 +62,22 @@ def copy_kata(destination: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     return destination
+
+
+# CI sets this: there, a real part that is missing is a failure, never a skip.
+REQUIRE_REAL_PARTS = "KATA_REQUIRE_REAL_PARTS"
+
+
+def require(program: str, *candidates: str) -> str:
+    """The path of a program the test needs; skip with the reason when it is missing (fail in CI)."""
+    found = shutil.which(program) or next(
+        (path for path in candidates if Path(path).is_file()), None
+    )
+    if found:
+        return found
+    reason = (
+        f"{program} is not installed (Debian and Ubuntu: apt install {program}); CI installs it"
+    )
+    if os.environ.get(REQUIRE_REAL_PARTS):
+        pytest.fail(f"{reason}, and {REQUIRE_REAL_PARTS} says it must be here", pytrace=False)
+    pytest.skip(reason)

@@ -45,7 +45,7 @@ def test_log_level_comes_from_flask_log_level(create_app, app_logger, monkeypatc
 
 
 def test_an_unknown_log_level_stops_the_app_with_its_name(create_app, app_logger):
-    with pytest.raises(ValueError, match="LOUD"):
+    with pytest.raises(ConfigError, match="LOG_LEVEL .* 'loud'"):
         create_app({"LOG_LEVEL": "loud"})
 
 

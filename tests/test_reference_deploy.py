@@ -13,7 +13,14 @@ from gunicorn.util import parse_address
 
 from solution.config import ConfigError
 
-HELPERS = {"annotations", "os", "host", "port"}  # names in gunicorn.conf.py that are no settings
+HELPERS = {
+    "annotations",
+    "os",
+    "sys",
+    "whole_number",
+    "host",
+    "port",
+}  # names in gunicorn.conf.py that are no settings
 
 
 @pytest.fixture
@@ -36,7 +43,8 @@ def gunicorn_settings(isolated, kata_root, monkeypatch):
     return run
 
 
-def test_importing_wsgi_builds_a_ready_app(import_wsgi):
+def test_importing_wsgi_builds_a_ready_app(import_wsgi, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
     app = import_wsgi().app
     assert isinstance(app, Flask) and not app.testing
     assert app.config["APP_ENV"] == "development"
@@ -45,8 +53,12 @@ def test_importing_wsgi_builds_a_ready_app(import_wsgi):
     assert response.get_json()["message"] == "Hello world"
 
 
-def test_importing_wsgi_in_production_without_a_key_fails_with_the_reason(import_wsgi, monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
+@pytest.mark.parametrize("app_env", ["production", None], ids=["production", "unset"])
+def test_importing_wsgi_in_production_without_a_key_fails_with_the_reason(
+    import_wsgi, monkeypatch, app_env
+):
+    if app_env:
+        monkeypatch.setenv("APP_ENV", app_env)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         import_wsgi()
 

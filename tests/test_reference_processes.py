@@ -7,7 +7,6 @@ Every wait is bounded.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -15,20 +14,18 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from lessons import isolation, servers
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="gunicorn and these signals are POSIX only"
 )
 
-STARTUP_SECONDS = 20
-BOOTING = r"Booting worker with pid: (\d+)"
+BOOTING = servers.BOOTING
 # An app log line: 2026-01-01T12:00:00.000Z [pid] [INFO] solution: 127.0.0.1 GET /hello 200 ...
 REQUEST_LINE = re.compile(
     r"Z \[(\d+)\] \[INFO\] solution: 127\.0\.0\.1 GET (\S+) 200 \S+ request_id=(\S+)"
@@ -58,84 +55,18 @@ def app(environ, start_response):
 """
 
 
-class Server:
-    """A server process started by a test, and what it has printed so far."""
-
-    def __init__(self, process: subprocess.Popen, log: Path, host: str = "127.0.0.1") -> None:
-        self.process, self.log, self.host, self.port = process, log, host, 0
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def wait_for(self, pattern: str, count: int = 1, seconds: float = STARTUP_SECONDS) -> list:
-        """The matches of pattern once there are count of them, the process ends, or time is up."""
-        deadline = time.monotonic() + seconds
-        while True:
-            matches = list(re.finditer(pattern, self.output()))
-            if len(matches) >= count or time.monotonic() > deadline:
-                return matches
-            if self.process.poll() is not None:
-                return list(re.finditer(pattern, self.output()))
-            time.sleep(0.01)
-
-    def get(self, path: str, headers: dict[str, str] | None = None, timeout: float = 10):
-        """GET path; return the status, the headers and the JSON body."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        request = urllib.request.Request(f"http://{host}:{self.port}{path}", headers=headers or {})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.headers, json.loads(response.read())
-
-    def stop(self) -> int:
-        """SIGTERM, then wait; kill if it will not stop. Return the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        return self.process.wait(timeout=15)
-
-
-def start(command: list[str], env: dict[str, str], folder: Path) -> Server:
-    """Start command in folder, its output (stdout and stderr) going to a file there."""
-    log = folder / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            command, cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-    return Server(process, log)
-
-
-def gunicorn_command(kata_root: Path, app: str = "solution.wsgi:app") -> list[str]:
-    """The command the README gives."""
-    config = kata_root / "solution" / "gunicorn.conf.py"
-    return [sys.executable, "-m", "gunicorn", "-c", str(config), "--no-control-socket", app]
-
-
-@contextmanager
 def gunicorn(
     kata_root: Path,
     process_env: dict[str, str],
     folder: Path,
     app: str = "solution.wsgi:app",
     **settings: str,
-) -> Iterator[Server]:
-    """gunicorn, listening on 127.0.0.1 (or settings["HOST"]) and a port the kernel picks."""
-    env = {"HOST": "127.0.0.1", "PORT": "0", **process_env, **settings}
-    env["PYTHONPATH"] = os.pathsep.join([str(folder), process_env["PYTHONPATH"]])
-    server = start(gunicorn_command(kata_root, app), env, folder)
-    server.host = env["HOST"]
-    try:
-        host = re.escape(f"[{server.host}]" if ":" in server.host else server.host)
-        listening = server.wait_for(rf"Listening at: http://{host}:(\d+)")
-        assert listening, server.output()
-        server.port = int(listening[-1][1])
-        yield server
-    finally:
-        server.stop()
+):
+    """The reference under gunicorn, started as production is started, listening on 127.0.0.1."""
+    return servers.gunicorn(kata_root, servers.production(process_env), folder, app, **settings)
 
 
-def requested(server: Server, path: str = "/hello") -> list[tuple[str, str]]:
+def requested(server: servers.Server, path: str = "/hello") -> list[tuple[str, str]]:
     """(request id, worker pid) of each line the app logged for a request to path."""
     return [
         (request_id, pid)
@@ -155,7 +86,10 @@ def test_two_workers_share_many_concurrent_requests(kata_root, process_env, isol
                 server.wait_for(REQUEST_LINE.pattern, count=len(answers), seconds=5)
                 if {pid for _, pid in requested(server)} == workers:
                     break
-    assert all(status == 200 and body["message"] == "Hello world" for status, _, body in answers)
+    assert all(
+        status == 200 and json.loads(body)["message"] == "Hello world"
+        for status, _, body in answers
+    )
     ids = [headers["X-Request-ID"] for _, headers, _ in answers]
     assert len(set(ids)) == len(ids) >= 48
     logged = requested(server)  # every line, written at the latest as the workers exit
@@ -210,7 +144,7 @@ def test_web_concurrency_sets_the_workers_and_port_zero_a_free_port(
         assert len(server.wait_for(BOOTING, count=3)) == 3
         assert server.port not in (0, 8000)
         status, _, body = server.get("/health")
-        assert status == 200 and body["status"] == "healthy"
+        assert status == 200 and json.loads(body)["status"] == "healthy"
     assert len(re.findall(BOOTING, server.output())) == 3  # and not one worker more
 
 
@@ -227,28 +161,103 @@ def ipv6_loopback() -> bool:
 def test_an_ipv6_host_is_bound_in_brackets(kata_root, process_env, isolated):
     with gunicorn(kata_root, process_env, isolated, HOST="::1", WEB_CONCURRENCY="1") as server:
         status, _, body = server.get("/hello")
-    assert status == 200 and body["message"] == "Hello world"
+    assert status == 200 and json.loads(body)["message"] == "Hello world"
 
 
-def test_a_bad_configuration_stops_gunicorn_at_once_with_one_message(
-    kata_root, process_env, isolated
-):
-    env = {**process_env, "APP_ENV": "production", "HOST": "127.0.0.1", "PORT": "0"}
-    server = start(gunicorn_command(kata_root), env, isolated)
+BAD_SETTINGS = {
+    "no-secret-key": ({"FLASK_SECRET_KEY": ""}, "SECRET_KEY"),
+    "unknown-app-env": ({"APP_ENV": "prod"}, "APP_ENV"),
+    "negative-proxies": ({"FLASK_TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES"),
+    "proxies-word": ({"FLASK_TRUSTED_PROXIES": "abc"}, "TRUSTED_PROXIES"),
+    "proxies-null": ({"FLASK_TRUSTED_PROXIES": "null"}, "TRUSTED_PROXIES"),
+    "no-workers": ({"WEB_CONCURRENCY": "0"}, "WEB_CONCURRENCY"),
+    # gunicorn itself reads WEB_CONCURRENCY when it is imported, before gunicorn.conf.py runs,
+    # and stops with its own traceback: see test_gunicorn_itself_refuses_a_web_concurrency_word.
+    "port-word": ({"PORT": "abc"}, "PORT"),
+    "level-word": ({"FLASK_LOG_LEVEL": "nonsense"}, "LOG_LEVEL"),
+    "level-null": ({"FLASK_LOG_LEVEL": "null"}, "LOG_LEVEL"),
+    "level-float": ({"FLASK_LOG_LEVEL": "1.5"}, "LOG_LEVEL"),
+    "level-number": ({"FLASK_LOG_LEVEL": "5000"}, "LOG_LEVEL"),
+    "dotenv-latin-1": ({"PYTHON_DOTENV_DISABLED": ""}, ".env"),
+}
+
+
+@pytest.fixture(scope="module")
+def refusals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int | None, str, float]]:
+    """gunicorn started with each bad setting, side by side: exit code, output, seconds taken."""
+    root = Path(__file__).resolve().parent.parent
+
+    def attempt(case: str) -> tuple[int | None, str, float]:
+        folder = tmp_path_factory.mktemp(case)
+        (folder / ".env").write_bytes(b"FLASK_KATA_GREETING=caf\xe9\n")  # read only when enabled
+        settings, _ = BAD_SETTINGS[case]
+        env = {
+            **servers.production(isolation.clean_environment(root)),
+            "HOST": "127.0.0.1",
+            "PORT": "0",
+        }
+        env.update(settings)
+        started = time.monotonic()
+        server = servers.start(servers.gunicorn_command(root), env, folder)
+        try:
+            code = server.process.wait(timeout=servers.STARTUP_SECONDS)
+        except subprocess.TimeoutExpired:
+            code = None
+        finally:
+            server.stop()
+        return code, server.output(), time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(BAD_SETTINGS, pool.map(attempt, BAD_SETTINGS), strict=True))
+
+
+@pytest.mark.parametrize("case", BAD_SETTINGS)
+def test_a_bad_setting_stops_gunicorn_at_once_with_one_line_naming_it(refusals, case):
+    code, output, seconds = refusals[case]
+    name = BAD_SETTINGS[case][1]
+    assert code not in (0, None), output  # stopped by itself, not by the test's SIGTERM
+    lines = [line for line in output.splitlines() if name in line]
+    assert len(lines) == 1, output
+    assert "Booting worker" not in output and "Traceback" not in output, output
+    assert seconds < servers.STARTUP_SECONDS  # no restart loop: it gave up on its own
+
+
+def test_gunicorn_itself_refuses_a_web_concurrency_word(kata_root, process_env, isolated):
+    env = {**servers.production(process_env), "PORT": "0", "WEB_CONCURRENCY": "abc"}
+    server = servers.start(servers.gunicorn_command(kata_root), env, isolated)
     try:
-        code = server.process.wait(timeout=STARTUP_SECONDS)
+        code = server.process.wait(timeout=servers.STARTUP_SECONDS)
     finally:
         server.stop()
-    output = server.output()
-    assert code != 0, output
-    assert output.count("APP_ENV is production, but SECRET_KEY is not set") == 1, output
-    assert "FLASK_SECRET_KEY" in output
-    assert "Booting worker" not in output and "Traceback" not in output, output
+    assert (
+        code != 0
+        and "WEB_CONCURRENCY" in server.output()
+        and "Booting worker" not in server.output()
+    )
+
+
+def test_an_empty_host_binds_loopback_only(kata_root, process_env, isolated):
+    with gunicorn(kata_root, process_env, isolated, HOST="", WEB_CONCURRENCY="1") as server:
+        assert server.host == "127.0.0.1", server.output()
+        status, _, _ = server.get("/health")
+    assert status == 200
+
+
+def test_without_app_env_the_server_runs_in_production(kata_root, process_env, isolated):
+    """wsgi.py's default: a forgotten APP_ENV never signs sessions with the development key."""
+    server = servers.start(
+        servers.gunicorn_command(kata_root), {**process_env, "PORT": "0"}, isolated
+    )
+    try:
+        code = server.process.wait(timeout=servers.STARTUP_SECONDS)
+    finally:
+        server.stop()
+    assert code != 0 and "APP_ENV is production, but SECRET_KEY is not set" in server.output()
 
 
 def test_flask_run_serves_the_app_for_development(process_env, isolated):
     command = [sys.executable, "-m", "flask", "--app", "solution", "run", "--port", "0"]
-    server = start(command, process_env, isolated)
+    server = servers.start(command, process_env, isolated)
     try:
         running = server.wait_for(r"Running on http://127\.0\.0\.1:(\d+)")
         assert running, server.output()
@@ -257,5 +266,5 @@ def test_flask_run_serves_the_app_for_development(process_env, isolated):
         status, headers, body = server.get("/hello")
     finally:
         server.stop()
-    assert status == 200 and body["message"] == "Hello world"
+    assert status == 200 and json.loads(body)["message"] == "Hello world"
     assert headers["X-Content-Type-Options"] == "nosniff"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterator
 from urllib.parse import quote, quote_from_bytes, unquote_to_bytes, urlencode
 
@@ -168,6 +167,10 @@ def known_deviation(method: str, status: int) -> str | None:
         # Flask's automatic answer: an empty body and an Allow header. Labelling it JSON
         # would take a Flask subclass for a body that is not there.
         return "the automatic OPTIONS answer has no body and Content-Type text/html"
+    if status == 308:
+        # Werkzeug's routing redirects //hello to /hello (and /api to /api/) before any view or
+        # error handler runs; the body is a short HTML note, the Location is what counts.
+        return "a routing redirect carries Werkzeug's own short HTML body"
     return None
 
 
@@ -216,6 +219,11 @@ def expect_own_headers(response, sent: dict[str, str], https: bool) -> None:
             assert value.isdigit()
         elif name.lower() == "allow":
             assert set(value.split(", ")) <= ALLOWED_METHODS
+        elif name.lower() == "location":  # a routing redirect, to this same site
+            # (in the scheme a trusted proxy names, whatever it is)
+            assert response.status_code == 308 and value.partition("://")[2].startswith(
+                "localhost/"
+            )
         else:
             assert name.lower() in chosen, f"unexpected header {name}: {value!r}"
 
@@ -267,12 +275,11 @@ def test_behind_a_trusted_proxy_any_forwarded_values_are_safe(
     expect_own_headers(response, headers, https=last_hop(forwarded_proto) == "https")
     [line] = [line for line in log.messages if line.endswith(response.headers["X-Request-ID"])]
     client = last_hop(forwarded_for) or "127.0.0.1"
-    if not re.fullmatch(r"[0-9A-Fa-f:.]+", client):  # anything else is %-encoded in the log
-        client = quote(client, ":.[]", "latin-1")
+    client = quote(client, safe="/:@!$&'()*+,;=~")  # URL-encoded in the log, as the path is
     assert line.startswith(f"{client} {sent['method']} ") and line.isprintable()
 
 
-def test_a_path_with_a_double_slash_answers_json(apps):
+def test_a_path_with_a_double_slash_redirects_to_the_one_with_single_slashes(apps):
     response = apps["plain"].test_client().get("/hello//Ada")
-    assert response.status_code == 404
-    assert response.headers["Content-Type"] == "application/json"
+    assert response.status_code == 308
+    assert response.headers["Location"] == "http://localhost/hello/Ada"
