@@ -23,8 +23,9 @@ def init_app(app: Flask) -> None:
 
 
 def add_security_headers(response: Response) -> Response:
-    """Set the security headers on one response, and HSTS when it goes out over HTTPS."""
-    response.headers.update(SECURITY_HEADERS)
+    """Set the security headers on one response (unless its view chose its own), HSTS over HTTPS."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = HSTS
     return response
