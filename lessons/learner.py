@@ -41,7 +41,7 @@ def factory() -> Callable[..., Any]:
         ) from None
     except Exception as error:
         raise LearnerAppError(_import_failure(error)) from None
-    create_app = getattr(module, "create_app", None)
+    create_app: object = getattr(module, "create_app", None)
     if not callable(create_app):
         raise LearnerAppError(
             "Your package `solution` has no function create_app() yet.\n"

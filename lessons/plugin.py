@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import textwrap
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +108,9 @@ def _no_deprecated_calls(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Report "solution/ gave no app" as this test failing, with just the hint."""
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(LearnerAppError):
