@@ -6,11 +6,30 @@ from pathlib import Path
 
 from . import catalog, tags
 from .git import GitError, changed_files, git, ref_exists
+from .stages import StageError
 
 
 def branch_name(number: str) -> str:
     """The learner's branch for a lesson."""
     return f"kata/lesson-{number}"
+
+
+def update_tags(root: Path, tag: str) -> None:
+    """Build the lesson tags, or bring them up to date; keep tags that cannot be rebuilt."""
+    try:
+        _, results = tags.ensure_tags(root)
+    except tags.TagsInTheWay:
+        raise
+    except (GitError, StageError) as error:
+        if not tags.made_here(root, tag):
+            raise
+        print(f"Kept the lesson tags as they are; they could not be rebuilt: {error}")
+        return
+    outcomes = {outcome for _, outcome in results}
+    if outcomes == {"created"}:
+        print("Built the lesson tags (first run in this clone).")
+    elif outcomes != {"unchanged"}:
+        print("The lessons changed since the tags were built: rebuilt them.")
 
 
 def run(lesson: str, root: Path = catalog.ROOT) -> int:
@@ -43,15 +62,11 @@ def run(lesson: str, root: Path = catalog.ROOT) -> int:
         )
         return 1
 
-    if not ref_exists(root, f"refs/tags/{tag}"):
-        print("Building the lesson tags (first run in this clone)...")
-        tags.ensure_tags(root)
-    elif not tags.current(root):
-        try:
-            tags.ensure_tags(root)
-            print("The lessons changed since the tags were built: rebuilt them.")
-        except GitError as error:
-            print(f"Kept the lesson tags as they are; they could not be rebuilt: {error}")
+    try:
+        update_tags(root, tag)
+    except tags.TagsInTheWay as error:
+        print(error)
+        return 1
     try:
         git(root, "switch", "--no-guess", "-c", branch, tag)
     except GitError as error:

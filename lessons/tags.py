@@ -6,6 +6,7 @@ the same commit ids on every machine and every run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,11 @@ AUTHOR = {
 }
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z; stage N is dated N minutes later.
 COMPLETE = "complete"
+MESSAGE = re.compile(r"(Start of lesson \d+|Reference step for lesson \d+): .+|Skeleton")
+
+
+class TagsInTheWay(GitError):
+    """Tags of the learner's own hold names the tool needs; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -64,26 +70,33 @@ def plan_tags(repo: Path, ref: str) -> list[Tag]:
 
 def write_tags(repo: Path, tags: list[Tag]) -> list[tuple[Tag, str]]:
     """Point each tag at its commit; return each tag with what happened to it."""
+    existing = _existing_tags(repo)
+    theirs = [tag.name for tag in tags if tag.name in existing and not made_here(repo, tag.name)]
+    if theirs:
+        raise TagsInTheWay(_in_the_way(theirs))
     results = []
     for tag in tags:
-        ref = f"refs/tags/{tag.name}"
-        old = git(repo, "rev-parse", "--verify", "--quiet", ref) if ref_exists(repo, ref) else ""
+        old = existing.get(tag.name, "")
         if old == tag.commit:
             results.append((tag, "unchanged"))
             continue
-        git(repo, "update-ref", ref, tag.commit)
+        git(repo, "update-ref", f"refs/tags/{tag.name}", tag.commit)
         results.append((tag, "moved" if old else "created"))
     return results
 
 
-def current(repo: Path) -> bool:
-    """Whether the tag `complete` holds exactly what the source branch holds."""
-    if not ref_exists(repo, f"refs/tags/{COMPLETE}"):
+def made_here(repo: Path, name: str) -> bool:
+    """Whether tag name is one this tool wrote: lightweight, on a commit of its own making."""
+    ref = f"refs/tags/{name}"
+    try:
+        if git(repo, "cat-file", "-t", ref) != "commit":
+            return False  # an annotated tag, or a tag on a tree or blob: someone else's
+        details = git(repo, "log", "-1", "--format=%an <%ae>%x00%cn <%ce>%x00%B", ref)
+    except GitError:
         return False
-    ref = source_ref(repo)
-    return git(repo, "rev-parse", f"{COMPLETE}^{{tree}}") == git(
-        repo, "rev-parse", f"{ref}^{{tree}}"
-    )
+    author, committer, message = details.split("\0", 2)
+    identity = f"{AUTHOR['GIT_AUTHOR_NAME']} <{AUTHOR['GIT_AUTHOR_EMAIL']}>"
+    return author == committer == identity and MESSAGE.fullmatch(message.strip()) is not None
 
 
 def ensure_tags(repo: Path) -> tuple[str, list[tuple[Tag, str]]]:
@@ -94,11 +107,32 @@ def ensure_tags(repo: Path) -> tuple[str, list[tuple[Tag, str]]]:
 
 def run(root: Path = catalog.ROOT) -> int:
     """The `tags` command: rebuild the tags and print them."""
-    ref, results = ensure_tags(root)
+    try:
+        ref, results = ensure_tags(root)
+    except TagsInTheWay as error:
+        print(error)
+        return 1
     print(f"Lesson tags built from {ref}:")
     for tag, outcome in results:
         print(f"  {tag.name:<10} {tag.commit[:12]}  {outcome:<9} {tag.title}")
     return 0
+
+
+def _existing_tags(repo: Path) -> dict[str, str]:
+    listing = git(repo, "for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/tags/")
+    return dict(line.split(" ", 1) for line in listing.splitlines())
+
+
+def _in_the_way(names: list[str]) -> str:
+    mine = ", ".join(names)
+    lines = [
+        f"Your own tags hold names the lesson tags need, so nothing was changed: {mine}.",
+        "python -m lessons did not make them, and it never moves a tag of yours.",
+        "Rename each of them (the new name points where the old one did), then run this again:",
+    ]
+    for name in names:
+        lines += [f"  git tag my-{name} {name}", f"  git tag -d {name}"]
+    return "\n".join(lines)
 
 
 def _titles(repo: Path, ref: str, numbers: list[str]) -> dict[str, str]:

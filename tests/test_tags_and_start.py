@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from lessons import catalog
@@ -161,3 +162,42 @@ def test_start_rebuilds_tags_that_main_has_moved_past(clone):
     result = lessons_tool(repo, "start", "2")
     assert "rebuilt them" in result.stdout
     assert git(repo, "rev-parse", "complete^{tree}") == git(repo, "rev-parse", "main^{tree}")
+
+
+def suggested_commands(output: str) -> list[list[str]]:
+    """The git commands a message tells the learner to run, one per indented line."""
+    return [shlex.split(line) for line in output.splitlines() if line.startswith("  git ")]
+
+
+def test_start_refuses_to_move_a_learners_own_lesson_tag(clone):
+    repo = clone()
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", "Where I got to")
+    git(repo, "tag", "lesson-03")
+    mine = git(repo, "rev-parse", "lesson-03")
+    result = lessons_tool(repo, "start", "3", check=False)
+    assert result.returncode == 1, result.stdout
+    assert "lesson-03" in result.stdout and "nothing was changed" in result.stdout
+    assert git(repo, "rev-parse", "lesson-03") == mine
+    assert git(repo, "tag", "--list") == "lesson-03"
+    assert git(repo, "branch", "--show-current") == "main"
+    # The advice works: rename the tag, and start goes ahead.
+    for command in suggested_commands(result.stdout):
+        git(repo, *command[1:])
+    assert git(repo, "rev-parse", "my-lesson-03") == mine
+    lessons_tool(repo, "start", "3")
+    assert git(repo, "rev-parse", "HEAD") != mine
+
+
+def test_tags_refuses_to_move_an_annotated_complete_tag(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    before = tag_ids(repo)
+    git(repo, "tag", "--delete", "complete")
+    git(repo, "tag", "--annotate", "-m", "My finished kata", "complete", "lesson-07")
+    annotated = git(repo, "rev-parse", "refs/tags/complete")
+    result = lessons_tool(repo, "tags", check=False)
+    assert result.returncode == 1 and "complete" in result.stdout, result.stdout
+    assert git(repo, "rev-parse", "refs/tags/complete") == annotated
+    assert {tag: ref for tag, ref in tag_ids(repo).items() if tag != "complete"} == {
+        tag: ref for tag, ref in before.items() if tag != "complete"
+    }
