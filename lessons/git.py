@@ -84,6 +84,14 @@ def changed_files(repo: Path, *paths: str, untracked: bool = False) -> list[str]
     return [entry[3:] for entry in entries if len(entry) > 3 and entry[2] == " "]
 
 
+def current_branch(repo: Path) -> str | None:
+    """The branch checked out in repo, or None on a detached HEAD."""
+    try:
+        return git(repo, "symbolic-ref", "--quiet", "--short", "HEAD")
+    except GitError:
+        return None
+
+
 @contextmanager
 def scratch_index(repo: Path) -> Iterator[dict[str, str]]:
     """Yield the environment for git commands that work in a throwaway index."""

@@ -5,13 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import catalog, tags
-from .git import GitError, changed_files, git, ref_exists
+from .git import GitError, changed_files, current_branch, git, ref_exists
 from .stages import StageError
 
 
 def branch_name(number: str) -> str:
     """The learner's branch for a lesson."""
     return f"kata/lesson-{number}"
+
+
+def stranded_commit(root: Path) -> str | None:
+    """The detached HEAD, if it holds commits of the learner's that no branch or tag keeps."""
+    if current_branch(root) is not None:
+        return None
+    unkept = ("HEAD", "--not", "--branches", "--tags", "--remotes")
+    authors = git(root, "log", "--format=%an <%ae>", *unkept).splitlines()
+    # The tool's own commits can be rebuilt at any time: only the learner's need keeping.
+    if all(author == tags.IDENTITY for author in authors):
+        return None
+    return git(root, "rev-parse", "HEAD")
+
+
+def keep(root: Path, commit: str) -> str:
+    """Put a branch on commit, so that switching away loses nothing; return its name."""
+    name = f"kata/saved-{commit[:7]}"
+    if ref_exists(root, f"refs/heads/{name}"):
+        name = f"kata/saved-{commit}"
+    git(root, "branch", name, commit)
+    return name
 
 
 def update_tags(root: Path, tag: str) -> None:
@@ -62,16 +83,23 @@ def run(lesson: str, root: Path = catalog.ROOT) -> int:
         )
         return 1
 
+    stranded = stranded_commit(root)
     try:
         update_tags(root, tag)
     except tags.TagsInTheWay as error:
         print(error)
         return 1
+    saved = keep(root, stranded) if stranded else None
     try:
         git(root, "switch", "--no-guess", "-c", branch, tag)
     except GitError as error:
         print(f"Could not switch to lesson {number}: {error}")
         return 1
+    if saved:
+        print(
+            f"Your commits from the detached HEAD are kept on branch {saved}.\n"
+            f"  Go back to them with: git switch {saved}"
+        )
 
     lesson_folder = f"lessons/{number}"
     print(

@@ -19,6 +19,7 @@ AUTHOR = {
     "GIT_COMMITTER_NAME": "Flask TDD Kata",
     "GIT_COMMITTER_EMAIL": "kata@flask-tdd-kata.invalid",
 }
+IDENTITY = f"{AUTHOR['GIT_AUTHOR_NAME']} <{AUTHOR['GIT_AUTHOR_EMAIL']}>"
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z; stage N is dated N minutes later.
 COMPLETE = "complete"
 MESSAGE = re.compile(r"(Start of lesson \d+|Reference step for lesson \d+): .+|Skeleton")
@@ -95,8 +96,7 @@ def made_here(repo: Path, name: str) -> bool:
     except GitError:
         return False
     author, committer, message = details.split("\0", 2)
-    identity = f"{AUTHOR['GIT_AUTHOR_NAME']} <{AUTHOR['GIT_AUTHOR_EMAIL']}>"
-    return author == committer == identity and MESSAGE.fullmatch(message.strip()) is not None
+    return author == committer == IDENTITY and MESSAGE.fullmatch(message.strip()) is not None
 
 
 def ensure_tags(repo: Path) -> tuple[str, list[tuple[Tag, str]]]:

@@ -201,3 +201,34 @@ def test_tags_refuses_to_move_an_annotated_complete_tag(clone):
     assert {tag: ref for tag, ref in tag_ids(repo).items() if tag != "complete"} == {
         tag: ref for tag, ref in before.items() if tag != "complete"
     }
+
+
+def test_start_keeps_commits_made_on_a_detached_head_on_a_branch(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    git(repo, "switch", "--quiet", "--detach", "lesson-02")
+    (repo / "solution" / "notes.py").write_text('"""My notes."""\n', encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "Lesson 02 work, on no branch")
+    mine = git(repo, "rev-parse", "HEAD")
+    result = lessons_tool(repo, "start", "3")
+    saved = f"kata/saved-{mine[:7]}"
+    assert git(repo, "rev-parse", f"refs/heads/{saved}") == mine
+    assert saved in result.stdout and f"git switch {saved}" in result.stdout
+    assert git(repo, "branch", "--show-current") == "kata/lesson-03"
+
+
+def test_start_from_a_detached_head_without_commits_of_its_own_saves_nothing(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    old_stage = git(repo, "rev-parse", "lesson-02")
+    readme = repo / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + "\nAn update.\n", encoding="utf-8")
+    git(repo, "commit", "--quiet", "--all", "-m", "Update the README")
+    lessons_tool(repo, "tags")
+    # The tool's own commit, left behind by the rebuilt tags, is no work of the learner's.
+    git(repo, "switch", "--quiet", "--detach", old_stage)
+    result = lessons_tool(repo, "start", "3")
+    assert "saved" not in result.stdout
+    assert git(repo, "branch", "--list", "kata/saved-*") == ""
+    assert git(repo, "branch", "--show-current") == "kata/lesson-03"
