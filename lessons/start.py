@@ -38,7 +38,7 @@ def keep(root: Path, commit: str) -> str:
 def update_tags(root: Path, tag: str) -> None:
     """Build the lesson tags, or bring them up to date; keep tags that cannot be rebuilt."""
     try:
-        _, results = tags.ensure_tags(root)
+        source, results = tags.ensure_tags(root)
     except tags.TagsInTheWay:
         raise
     except (GitError, StageError) as error:
@@ -46,6 +46,9 @@ def update_tags(root: Path, tag: str) -> None:
             raise
         print(f"Kept the lesson tags as they are; they could not be rebuilt: {error}")
         return
+    note = source.note()
+    if note:
+        print(note)
     outcomes = {outcome for _, outcome in results}
     if outcomes == {"created"}:
         print("Built the lesson tags (first run in this clone).")

@@ -29,6 +29,41 @@ class TagsInTheWay(GitError):
     """Tags of the learner's own hold names the tool needs; nothing was changed."""
 
 
+class NotLastStage(GitError):
+    """solution/ on a commit is not the last stage that its lesson files build."""
+
+    def __init__(self, ref: str, last_stage: str) -> None:
+        super().__init__(
+            f"solution/ on {ref} is not the last stage (the skeleton with every reference.patch "
+            "applied). Run `python -m lessons verify` to see where they differ."
+        )
+        self.last_stage = last_stage
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the tags come from: a branch, and the commit on it whose lessons they hold."""
+
+    ref: str
+    commit: str
+    since: int = 0  # commits on ref after commit, when solution/ on ref has moved on
+
+    def note(self) -> str | None:
+        """What to tell the learner when the tags do not come from the tip of the branch."""
+        if not self.since:
+            return None
+        base = self.commit[:7]
+        if self.since == 1:
+            commits, kept = "1 commit", "That commit stays on {}, as it is."
+        else:
+            commits, kept = f"{self.since} commits", "They stay on {}, as they are."
+        return (
+            f"solution/ on {self.ref} is not the reference app: {self.ref} has {commits} "
+            f"since {base}, the last commit where it was.\n{kept.format(self.ref)} "
+            f"The lesson tags hold the reference code from {base}."
+        )
+
+
 @dataclass(frozen=True)
 class Tag:
     """A tag the tool makes, and the commit it should point at."""
@@ -62,11 +97,29 @@ def plan_tags(repo: Path, ref: str) -> list[Tag]:
         else:
             tags.append(Tag(COMPLETE, parent, "every lesson solved"))
     if git(repo, "rev-parse", f"{parent}^{{tree}}") != main_tree:
-        raise GitError(
-            f"solution/ on {ref} is not the last stage (the skeleton with every reference.patch "
-            "applied). Run `python -m lessons verify` to see where they differ."
-        )
+        raise NotLastStage(ref, trees[-1])
     return tags
+
+
+def plan(repo: Path) -> tuple[Source, list[Tag]]:
+    """The tags to build: from the source branch, or from before a learner's commits on it."""
+    ref = source_ref(repo)
+    try:
+        return Source(ref, git(repo, "rev-parse", f"{ref}^{{commit}}")), plan_tags(repo, ref)
+    except NotLastStage as error:
+        # A learner who committed solution/ on main must still be able to start a lesson.
+        for base in _reference_commits(repo, ref, error.last_stage):
+            try:
+                tags = plan_tags(repo, base)
+            except (NotLastStage, stages.StageError):
+                continue
+            since = int(git(repo, "rev-list", "--count", f"{base}..{ref}"))
+            return Source(ref, base, since), tags
+        raise GitError(
+            f"{error}\nIf you committed changes to lessons/ yourself, list them with "
+            f"`git log --oneline {ref} -- lessons` and undo each with `git revert COMMIT` "
+            "(COMMIT is the id the list shows), then run this again."
+        ) from None
 
 
 def write_tags(repo: Path, tags: list[Tag]) -> list[tuple[Tag, str]]:
@@ -99,23 +152,34 @@ def made_here(repo: Path, name: str) -> bool:
     return author == committer == IDENTITY and MESSAGE.fullmatch(message.strip()) is not None
 
 
-def ensure_tags(repo: Path) -> tuple[str, list[tuple[Tag, str]]]:
-    """Build the tags from the source branch and write them; return the branch and the tags."""
-    ref = source_ref(repo)
-    return ref, write_tags(repo, plan_tags(repo, ref))
+def ensure_tags(repo: Path) -> tuple[Source, list[tuple[Tag, str]]]:
+    """Build the tags and write them; return where they came from and what happened to each."""
+    source, tags = plan(repo)
+    return source, write_tags(repo, tags)
 
 
 def run(root: Path = catalog.ROOT) -> int:
     """The `tags` command: rebuild the tags and print them."""
     try:
-        ref, results = ensure_tags(root)
+        source, results = ensure_tags(root)
     except TagsInTheWay as error:
         print(error)
         return 1
-    print(f"Lesson tags built from {ref}:")
+    note = source.note()
+    if note:
+        print(note)
+    print(f"Lesson tags built from {source.ref}{f' at {source.commit[:7]}' if note else ''}:")
     for tag, outcome in results:
         print(f"  {tag.name:<10} {tag.commit[:12]}  {outcome:<9} {tag.title}")
     return 0
+
+
+def _reference_commits(repo: Path, ref: str, last_stage: str) -> list[str]:
+    """The commits before ref whose solution/ is last_stage, newest first."""
+    commits = git(repo, "rev-list", ref).splitlines()[1:]
+    asked = "".join(f"{commit}:solution\n" for commit in commits).encode()
+    held = git(repo, "cat-file", "--batch-check=%(objectname)", input=asked).splitlines()
+    return [commit for commit, tree in zip(commits, held, strict=True) if tree == last_stage]
 
 
 def _existing_tags(repo: Path) -> dict[str, str]:

@@ -232,3 +232,36 @@ def test_start_from_a_detached_head_without_commits_of_its_own_saves_nothing(clo
     assert "saved" not in result.stdout
     assert git(repo, "branch", "--list", "kata/saved-*") == ""
     assert git(repo, "branch", "--show-current") == "kata/lesson-03"
+
+
+def test_start_works_after_committing_to_main_as_the_tool_advised(clone):
+    reference = clone("reference")
+    lessons_tool(reference, "tags")
+    repo = clone()
+    work = repo / "solution" / "__init__.py"
+    work.write_text(work.read_text(encoding="utf-8") + "\n# my first idea\n", encoding="utf-8")
+    refused = lessons_tool(repo, "start", "3", check=False)
+    assert 'git add -A && git commit -m "My work so far"' in refused.stdout
+    git(repo, "add", "-A")
+    git(repo, "commit", "--quiet", "-m", "My work so far")
+    mine = git(repo, "rev-parse", "main")
+    result = lessons_tool(repo, "start", "3")
+    assert git(repo, "branch", "--show-current") == "kata/lesson-03"
+    assert tag_ids(repo) == tag_ids(reference)
+    assert git(repo, "rev-parse", "main") == mine
+    assert "That commit stays on main" in result.stdout, result.stdout
+    rerun = lessons_tool(repo, "tags").stdout
+    assert rerun.count("unchanged") == len(TAGS), rerun
+
+
+def test_tags_still_refuse_a_main_whose_lessons_no_longer_end_at_its_solution(clone):
+    repo = clone()
+    patch = repo / "lessons" / "07" / "reference.patch"
+    lines = patch.read_text(encoding="utf-8").splitlines(keepends=True)
+    added = next(i for i, line in enumerate(lines) if line.startswith("+# "))
+    lines[added] = lines[added].rstrip("\n") + " (edited)\n"
+    patch.write_text("".join(lines), encoding="utf-8")
+    git(repo, "commit", "--quiet", "--all", "-m", "Edit lesson 07's step, but not solution/")
+    result = lessons_tool(repo, "tags", check=False)
+    assert result.returncode == 1 and "python -m lessons verify" in result.stderr, result
+    assert git(repo, "tag", "--list") == ""
