@@ -86,7 +86,7 @@ def run(lesson: str, root: Path = catalog.ROOT) -> int:
         )
         return 1
 
-    stranded = stranded_commit(root)
+    stranded, previous = stranded_commit(root), current_branch(root)
     try:
         update_tags(root, tag)
     except tags.TagsInTheWay as error:
@@ -98,17 +98,38 @@ def run(lesson: str, root: Path = catalog.ROOT) -> int:
     except GitError as error:
         print(f"Could not switch to lesson {number}: {error}")
         return 1
-    if saved:
-        print(
-            f"Your commits from the detached HEAD are kept on branch {saved}.\n"
-            f"  Go back to them with: git switch {saved}"
-        )
-
-    lesson_folder = f"lessons/{number}"
-    print(
-        f"You are on branch {branch}, at the start of lesson {number}.\n"
-        f"  1. Read {lesson_folder}/README.md\n"
-        f"  2. Run  pytest {lesson_folder}\n"
-        "  3. Edit solution/ until the tests pass. Commit as you go."
-    )
+    print(welcome(number, known, previous, saved))
     return 0
+
+
+def welcome(number: str, known: list[str], previous: str | None, saved: str | None) -> str:
+    """What to tell the learner on the new branch: where it starts, where their work is."""
+    solved = known[: known.index(number)]
+    if not solved:
+        start = "the kata's skeleton, with no lesson solved yet"
+    else:
+        done = f"lesson {solved[0]}" if len(solved) == 1 else f"lessons {solved[0]}-{solved[-1]}"
+        start = f"the kata's reference code with {done} solved, not from your own code"
+    lines = [
+        f"You are on a new branch, {branch_name(number)}, at the start of lesson {number}.",
+        f"It starts from {start}.",
+    ]
+    if saved:
+        lines += [
+            f"Your commits from the detached HEAD are kept on a new branch, {saved}. "
+            "To go back to them:",
+            f"  git switch {saved}",
+        ]
+    elif previous:
+        lines += [
+            f"Your branch {previous} stays as it is. To go back to it:",
+            f"  git switch {previous}",
+        ]
+    lesson_folder = f"lessons/{number}"
+    lines += [
+        "Next:",
+        f"  1. Read {lesson_folder}/README.md",
+        f"  2. Run  pytest {lesson_folder}",
+        "  3. Edit solution/ until the tests pass. Commit as you go.",
+    ]
+    return "\n".join(lines)

@@ -265,3 +265,15 @@ def test_tags_still_refuse_a_main_whose_lessons_no_longer_end_at_its_solution(cl
     result = lessons_tool(repo, "tags", check=False)
     assert result.returncode == 1 and "python -m lessons verify" in result.stderr, result
     assert git(repo, "tag", "--list") == ""
+
+
+def test_start_says_where_the_branch_starts_and_where_earlier_work_stays(clone):
+    repo = clone()
+    first = lessons_tool(repo, "start", "1").stdout
+    assert "no lesson solved yet" in first, first
+    assert "main stays as it is" in first and "git switch main" in first, first
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", "My lesson 01 work")
+    result = lessons_tool(repo, "start", "3").stdout
+    assert "reference code" in result and "lessons 01-02 solved" in result, result
+    assert "kata/lesson-01 stays as it is" in result, result
+    assert "git switch kata/lesson-01" in result, result
