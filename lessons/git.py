@@ -84,6 +84,13 @@ def changed_files(repo: Path, *paths: str, untracked: bool = False) -> list[str]
     return [entry[3:] for entry in entries if len(entry) > 3 and entry[2] == " "]
 
 
+def untracked_files(repo: Path, *paths: str) -> list[str]:
+    """List files under paths that git does not track, ignored ones included."""
+    # Without --exclude-standard, ls-files --others lists ignored files too, such as .env.
+    output = git_bytes(repo, "ls-files", "--others", "-z", "--", *paths)
+    return [name for name in output.decode("utf-8", "replace").split("\0") if name]
+
+
 def current_branch(repo: Path) -> str | None:
     """The branch checked out in repo, or None on a detached HEAD."""
     try:

@@ -10,10 +10,10 @@ stage NN-1 and stage NN, and solution/ from the tip.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import catalog, stages
-from .git import GitError, changed_files, git, git_bytes, ref_exists
+from .git import GitError, changed_files, git, git_bytes, ref_exists, untracked_files
 
 WRITTEN = ("solution", "lessons/skeleton", "lessons/*/reference.patch", "tests/variants")
 EXCLUDED = (":!solution", ":!lessons/skeleton", ":!lessons/*/reference.patch", ":!tests/variants")
@@ -38,12 +38,31 @@ def reference_patch(repo: Path, before: str, after: str) -> bytes:
     return git_bytes(repo, *DIFF_OPTIONS, before, after, "--", "solution/")
 
 
-def write_tree(repo: Path, commit: str, source: str, destination: Path) -> None:
-    """Replace the folder destination with source/ as commit holds it."""
-    if destination.exists():
-        shutil.rmtree(destination)
+def untracked(repo: Path) -> list[str]:
+    """Files that rewrite would delete or overwrite and git could not give back."""
+    return [name for name in untracked_files(repo, *WRITTEN) if not _disposable(name)]
+
+
+def clear(repo: Path, destination: str) -> None:
+    """Delete what rewrite may delete: the files git tracks under destination, and caches."""
+    listing = git_bytes(repo, "ls-files", "-z", "--", destination).decode("utf-8", "replace")
+    for name in filter(None, listing.split("\0")):
+        (repo / name).unlink(missing_ok=True)
+    folder = repo / destination
+    for cache in list(folder.rglob("__pycache__")):
+        shutil.rmtree(cache)
+    for stray in list(folder.rglob("*.pyc")):
+        stray.unlink()
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def write_tree(repo: Path, commit: str, source: str, destination: str) -> None:
+    """Make the folder destination hold source/ as commit holds it."""
+    clear(repo, destination)
     for path in git(repo, "ls-tree", "-r", "--name-only", commit, "--", f"{source}/").splitlines():
-        target = destination / path.removeprefix(f"{source}/")
+        target = repo / destination / path.removeprefix(f"{source}/")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(git_bytes(repo, "cat-file", "blob", f"{commit}:{path}"))
 
@@ -61,6 +80,18 @@ def run(branch: str, root: Path = catalog.ROOT) -> int:
         )
         print("\n".join(f"  {path}" for path in dirty))
         return 1
+    unknown = untracked(repo)
+    if unknown:
+        print(
+            "git does not track these files, and rewrite would delete or overwrite them, "
+            "so nothing was changed:"
+        )
+        print("\n".join(f"  {path}" for path in unknown))
+        print(
+            "Move them out of solution/, lessons/ and tests/variants/ (or commit them), "
+            "then run this again."
+        )
+        return 1
     commits = stage_commits(repo, branch)
     known = [lesson.number for lesson in catalog.lessons(root)]
     if len(commits) - 1 < len(known):
@@ -71,7 +102,7 @@ def run(branch: str, root: Path = catalog.ROOT) -> int:
         )
         return 1
 
-    write_tree(repo, commits[0], "solution", root / "lessons" / "skeleton")
+    write_tree(repo, commits[0], "solution", "lessons/skeleton")
     for stage in range(1, len(commits)):
         number = f"{stage:02d}"
         folder = root / "lessons" / number
@@ -80,7 +111,7 @@ def run(branch: str, root: Path = catalog.ROOT) -> int:
         (folder / "reference.patch").write_bytes(patch)
         if number not in known:
             print(f"  new lesson {number}: wrote its reference.patch; add its README.md and tests.")
-    write_tree(repo, commits[-1], "solution", root / "solution")
+    write_tree(repo, commits[-1], "solution", "solution")
 
     refreshed, stuck = refresh_variants(root)
     for name in refreshed:
@@ -122,6 +153,12 @@ def refresh_variants(root: Path) -> tuple[list[str], list[str]]:
         variant.path.write_bytes(prose + stages.diff(root, base, tree))
         refreshed.append(variant.name)
     return refreshed, stuck
+
+
+def _disposable(name: str) -> bool:
+    # Python writes bytecode caches again whenever it needs them: deleting them loses nothing,
+    # and a stale one left in a folder whose sources are gone could still be imported.
+    return "__pycache__" in PurePosixPath(name).parts or name.endswith(".pyc")
 
 
 def _other_differences(repo: Path, commit: str) -> list[str]:

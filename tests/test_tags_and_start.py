@@ -277,3 +277,42 @@ def test_start_says_where_the_branch_starts_and_where_earlier_work_stays(clone):
     assert "reference code" in result and "lessons 01-02 solved" in result, result
     assert "kata/lesson-01 stays as it is" in result, result
     assert "git switch kata/lesson-01" in result, result
+
+
+def test_rewrite_refuses_while_files_git_does_not_track_would_be_deleted(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    git(repo, "branch", "edit", "complete")
+    secrets = repo / "solution" / ".env"  # ignored by .gitignore
+    secrets.write_text("FLASK_SECRET_KEY=mine\n", encoding="utf-8")
+    notes = repo / "lessons" / "skeleton" / "notes.txt"
+    notes.write_text("My notes.\n", encoding="utf-8")
+    cache = repo / "solution" / "__pycache__"
+    cache.mkdir()
+    (cache / "app.cpython-312.pyc").write_bytes(b"bytecode")
+    result = lessons_tool(repo, "rewrite", "edit", check=False)
+    assert result.returncode == 1, result.stdout
+    assert "solution/.env" in result.stdout and "lessons/skeleton/notes.txt" in result.stdout
+    assert "__pycache__" not in result.stdout  # bytecode caches are disposable
+    assert secrets.read_text(encoding="utf-8") == "FLASK_SECRET_KEY=mine\n"
+    assert notes.is_file()
+    secrets.unlink()
+    notes.unlink()
+    lessons_tool(repo, "rewrite", "edit")
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_rewrite_deletes_the_files_a_stage_no_longer_has_and_their_caches(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    git(repo, "switch", "--quiet", "-c", "edit", "complete")
+    git(repo, "rm", "--quiet", "solution/wsgi.py")
+    git(repo, "commit", "--quiet", "--amend", "--no-edit")
+    git(repo, "switch", "--quiet", "main")
+    cache = repo / "solution" / "__pycache__"
+    cache.mkdir()
+    (cache / "wsgi.cpython-312.pyc").write_bytes(b"bytecode")
+    lessons_tool(repo, "rewrite", "edit")
+    assert not (repo / "solution" / "wsgi.py").exists() and not cache.exists()
+    changed = sorted(line.split()[-1] for line in git(repo, "status", "--porcelain").splitlines())
+    assert changed == ["lessons/07/reference.patch", "solution/wsgi.py"]
