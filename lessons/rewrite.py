@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path, PurePosixPath
 
-from . import catalog, stages
+from . import catalog, stages, tags
 from .git import GitError, changed_files, git, git_bytes, ref_exists, untracked_files
 
 WRITTEN = ("solution", "lessons/skeleton", "lessons/*/reference.patch", "tests/variants")
@@ -28,9 +28,44 @@ DIFF_OPTIONS = (
 )
 
 
+MAINTAINER_FLOW = """\
+rewrite is for maintainers: it takes the reference steps back from an edited copy of the
+history that `python -m lessons tags` builds. To change a reference step:
+  python -m lessons tags
+  git switch -c edit complete
+  git rebase -i lesson-01
+  python -m lessons rewrite edit
+To add a lesson, add one commit on top of complete instead of the rebase. Working through
+the lessons, you never need rewrite: commit your work on your own branch."""
+
+
 def stage_commits(repo: Path, branch: str) -> list[str]:
     """The branch's first-parent history from its root: commit i is stage i."""
     return git(repo, "rev-list", "--first-parent", "--reverse", branch).splitlines()
+
+
+def not_staged(repo: Path, branch: str, known: list[str]) -> str | None:
+    """Why branch is not an edited copy of the lesson tags' history, or None if it is one."""
+    if git(repo, "rev-parse", "--symbolic-full-name", branch).startswith("refs/heads/kata/"):
+        return f"{branch} is a learner's branch: `python -m lessons start` makes those."
+    log = ("log", "--first-parent", "--reverse", "--format=%h%x00%an <%ae>%x00%s", branch)
+    history = [line.split("\0") for line in git(repo, *log).splitlines()]
+    if len(history) - 1 < len(known):
+        return (
+            f"{branch} has {len(history)} commits from its root, but the kata has {len(known)} "
+            f"lessons and so needs {len(known) + 1}, one per stage."
+        )
+    for stage, (commit, author, subject) in enumerate(history[: len(known) + 1]):
+        # Rebasing and amending keep a commit's author and message: an edited stage has both.
+        if author != tags.IDENTITY or not subject.startswith(tags.stage_subject(stage, known)):
+            what = f"lesson {known[stage - 1]}'s reference step" if stage else "the skeleton"
+            return (
+                f"{branch} is not made of the stages: commit {stage} from its root, "
+                f'{commit} "{subject}" by {author}, should be {what}, a commit by '
+                f'{tags.IDENTITY} whose message starts "{tags.stage_subject(stage, known)}", '
+                "as `python -m lessons tags` made it (its files edited or not)."
+            )
+    return None
 
 
 def reference_patch(repo: Path, before: str, after: str) -> bytes:
@@ -73,6 +108,11 @@ def run(branch: str, root: Path = catalog.ROOT) -> int:
     if not ref_exists(repo, branch):
         print(f"There is no branch or commit {branch!r}.")
         return 2
+    known = [lesson.number for lesson in catalog.lessons(root)]
+    problem = not_staged(repo, branch, known)
+    if problem:
+        print(f"{problem}\nSo rewrite left everything as it is.\n{MAINTAINER_FLOW}")
+        return 1
     dirty = changed_files(repo, *WRITTEN)
     if dirty:
         print(
@@ -93,14 +133,6 @@ def run(branch: str, root: Path = catalog.ROOT) -> int:
         )
         return 1
     commits = stage_commits(repo, branch)
-    known = [lesson.number for lesson in catalog.lessons(root)]
-    if len(commits) - 1 < len(known):
-        print(
-            f"{branch} has {len(commits)} commits from its root, but the kata has {len(known)} "
-            f"lessons and so needs {len(known) + 1} (one per stage). Branch from the tag "
-            "`complete` after `python -m lessons tags`."
-        )
-        return 1
 
     write_tree(repo, commits[0], "solution", "lessons/skeleton")
     for stage in range(1, len(commits)):

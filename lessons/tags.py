@@ -101,6 +101,15 @@ def plan_tags(repo: Path, ref: str) -> list[Tag]:
     return tags
 
 
+def stage_subject(stage: int, numbers: list[str]) -> str:
+    """How the message of the tool's commit for a stage begins; the lesson's title follows."""
+    if not numbers:
+        return "Skeleton"
+    if stage == 0:
+        return f"Start of lesson {numbers[0]}: "
+    return f"Reference step for lesson {numbers[stage - 1]}: "
+
+
 def plan(repo: Path) -> tuple[Source, list[Tag]]:
     """The tags to build: from the source branch, or from before a learner's commits on it."""
     ref = source_ref(repo)
@@ -219,11 +228,9 @@ def _commit(
     numbers: list[str],
     titles: dict[str, str],
 ) -> str:
-    if stage == 0:
-        message = f"Start of lesson {numbers[0]}: {titles[numbers[0]]}" if numbers else "Skeleton"
-    else:
-        done = numbers[stage - 1]
-        message = f"Reference step for lesson {done}: {titles[done]}"
+    message = stage_subject(stage, numbers)
+    if numbers:
+        message += titles[numbers[stage - 1] if stage else numbers[0]]
     date = f"@{EPOCH + 60 * stage} +0000"
     env = {**AUTHOR, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
     parents = ["-p", parent] if parent else []

@@ -316,3 +316,43 @@ def test_rewrite_deletes_the_files_a_stage_no_longer_has_and_their_caches(clone)
     assert not (repo / "solution" / "wsgi.py").exists() and not cache.exists()
     changed = sorted(line.split()[-1] for line in git(repo, "status", "--porcelain").splitlines())
     assert changed == ["lessons/07/reference.patch", "solution/wsgi.py"]
+
+
+def test_rewrite_refuses_a_learners_branch(clone):
+    repo = clone()
+    lessons_tool(repo, "start", "7")
+    work = repo / "solution" / "__init__.py"
+    work.write_text(work.read_text(encoding="utf-8") + "\n# my lesson 07 work\n", encoding="utf-8")
+    git(repo, "commit", "--quiet", "--all", "-m", "My lesson 07 work")
+    git(repo, "switch", "--quiet", "main")
+    result = lessons_tool(repo, "rewrite", "kata/lesson-07", check=False)
+    assert result.returncode == 1, result.stdout
+    assert "git switch -c edit complete" in result.stdout, result.stdout
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_rewrite_refuses_a_branch_whose_commits_are_not_the_stages(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    git(repo, "switch", "--quiet", "-c", "mine", "lesson-07")
+    (repo / "solution" / "serve.py").write_text('"""My way to serve it."""\n', encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "My own commit, not a stage")
+    git(repo, "switch", "--quiet", "main")
+    result = lessons_tool(repo, "rewrite", "mine", check=False)
+    assert result.returncode == 1, result.stdout
+    assert "My own commit, not a stage" in result.stdout and "lesson 07" in result.stdout
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_rewrite_takes_a_new_lesson_added_on_top_of_complete(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    git(repo, "switch", "--quiet", "-c", "edit", "complete")
+    (repo / "solution" / "extra.py").write_text('"""A new lesson\'s step."""\n', encoding="utf-8")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "Reference step for a new lesson")
+    git(repo, "switch", "--quiet", "main")
+    result = lessons_tool(repo, "rewrite", "edit")
+    assert "new lesson 08" in result.stdout, result.stdout
+    assert "solution/extra.py" in (repo / "lessons" / "08" / "reference.patch").read_text("utf-8")
