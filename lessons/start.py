@@ -14,6 +14,14 @@ def branch_name(number: str) -> str:
     return f"kata/lesson-{number}"
 
 
+def lesson_number(text: str) -> str:
+    """The folder name a lesson number stands for: 03 for 3, 03 or 003; else text as it is."""
+    # Not int(): it refuses digits such as "²" that str.isdigit() allows, and very long numbers.
+    if text.isascii() and text.isdigit():
+        return text.lstrip("0").rjust(2, "0")
+    return text
+
+
 def stranded_commit(root: Path) -> str | None:
     """The detached HEAD, if it holds commits of the learner's that no branch or tag keeps."""
     if current_branch(root) is not None:
@@ -58,7 +66,7 @@ def update_tags(root: Path, tag: str) -> None:
 
 def run(lesson: str, root: Path = catalog.ROOT) -> int:
     """Switch to a new branch at tag lesson-NN, building the tags first if they are missing."""
-    number = f"{int(lesson):02d}" if lesson.isdigit() else lesson
+    number = lesson_number(lesson)
     known = [item.number for item in catalog.lessons(root)]
     if number not in known:
         print(f"There is no lesson {lesson}. The lessons are {', '.join(known)}.")

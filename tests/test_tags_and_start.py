@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import pytest
+
 from lessons import catalog
 from tests.support import git, lessons_tool
 
@@ -83,9 +85,18 @@ def test_start_keeps_an_existing_lesson_branch_as_it_is(clone):
     assert git(repo, "rev-parse", "kata/lesson-01") == mine
 
 
-def test_start_rejects_an_unknown_lesson(clone):
-    result = lessons_tool(clone(), "start", "99", check=False)
-    assert result.returncode == 2 and "There is no lesson 99" in result.stdout
+@pytest.mark.parametrize("lesson", ["99", "three", "\u00b2", "9" * 5000])
+def test_start_rejects_an_unknown_lesson(clone, lesson):
+    result = lessons_tool(clone(), "start", lesson, check=False)
+    assert result.returncode == 2, result.stderr
+    assert f"There is no lesson {lesson}. The lessons are 01, " in result.stdout
+
+
+def test_an_output_that_cannot_show_the_lesson_given_still_gets_the_answer(clone, monkeypatch):
+    monkeypatch.setenv("PYTHONIOENCODING", "ascii")  # as a Windows pipe in a legacy code page
+    result = lessons_tool(clone(), "start", "\u0663", check=False)  # ARABIC-INDIC DIGIT THREE
+    assert result.returncode == 2, result.stderr
+    assert "There is no lesson \\u0663." in result.stdout
 
 
 def test_rewrite_from_the_staged_history_reproduces_the_patches(clone):
