@@ -99,6 +99,33 @@ def current_branch(repo: Path) -> str | None:
         return None
 
 
+# What git leaves in its folder while an operation waits for you, and the command it belongs to.
+OPERATIONS = (
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("MERGE_HEAD", "merge"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+)
+
+
+def operation_in_progress(repo: Path) -> str | None:
+    """What to tell the user if a merge, rebase, cherry-pick or revert waits to be finished."""
+    asked = [word for name, _ in OPERATIONS for word in ("--git-path", name)]
+    places = git(repo, "rev-parse", *asked).splitlines()
+    for (_, command), place in zip(OPERATIONS, places, strict=True):
+        if (repo / place).exists():
+            return (
+                f"git is in the middle of a {command}, so nothing was changed.\n"
+                "Finish it: fix each file `git status` lists as conflicted, `git add` it, then\n"
+                f"  git {command} --continue\n"
+                f"or give it up and go back to where you were before the {command}:\n"
+                f"  git {command} --abort\n"
+                "Then run this again."
+            )
+    return None
+
+
 @contextmanager
 def scratch_index(repo: Path) -> Iterator[dict[str, str]]:
     """Yield the environment for git commands that work in a throwaway index."""

@@ -13,7 +13,15 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 from . import catalog, stages, tags
-from .git import GitError, changed_files, git, git_bytes, ref_exists, untracked_files
+from .git import (
+    GitError,
+    changed_files,
+    git,
+    git_bytes,
+    operation_in_progress,
+    ref_exists,
+    untracked_files,
+)
 
 WRITTEN = ("solution", "lessons/skeleton", "lessons/*/reference.patch", "tests/variants")
 EXCLUDED = (":!solution", ":!lessons/skeleton", ":!lessons/*/reference.patch", ":!tests/variants")
@@ -108,6 +116,10 @@ def run(branch: str, root: Path = catalog.ROOT) -> int:
     if not ref_exists(repo, branch):
         print(f"There is no branch or commit {branch!r}.")
         return 2
+    waiting = operation_in_progress(repo)
+    if waiting:
+        print(waiting)
+        return 1
     known = [lesson.number for lesson in catalog.lessons(root)]
     problem = not_staged(repo, branch, known)
     if problem:

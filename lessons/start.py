@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import catalog, tags
-from .git import GitError, changed_files, current_branch, git, ref_exists
+from .git import (
+    GitError,
+    changed_files,
+    current_branch,
+    git,
+    operation_in_progress,
+    ref_exists,
+)
 from .stages import StageError
 
 
@@ -71,6 +78,11 @@ def run(lesson: str, root: Path = catalog.ROOT) -> int:
     if number not in known:
         print(f"There is no lesson {lesson}. The lessons are {', '.join(known)}.")
         return 2
+
+    waiting = operation_in_progress(root)
+    if waiting:
+        print(waiting)
+        return 1
 
     # New files in solution/ count too: they would follow you to the new branch, or clash there.
     changed = changed_files(root) + changed_files(root, "solution", untracked=True)

@@ -367,3 +367,36 @@ def test_rewrite_takes_a_new_lesson_added_on_top_of_complete(clone):
     result = lessons_tool(repo, "rewrite", "edit")
     assert "new lesson 08" in result.stdout, result.stdout
     assert "solution/extra.py" in (repo / "lessons" / "08" / "reference.patch").read_text("utf-8")
+
+
+@pytest.mark.parametrize("operation", ["merge", "rebase", "cherry-pick"])
+def test_start_waits_for_a_merge_or_rebase_to_be_finished(clone, operation):
+    repo = clone()
+    lessons_tool(repo, "start", "1")
+    work = repo / "solution" / "__init__.py"
+    work.write_text('"""My own start."""\n\nVERSION = 1\n', encoding="utf-8")
+    git(repo, "commit", "--quiet", "--all", "-m", "My lesson 01 work")
+    # lesson-02 holds lesson 01's reference step, which changes the same lines.
+    conflicted = git(repo, operation, "lesson-02", check=False)
+    assert "CONFLICT" in conflicted, conflicted
+    result = lessons_tool(repo, "start", "3", check=False)
+    assert result.returncode == 1, result.stdout
+    assert f"git {operation} --abort" in result.stdout
+    assert f"git {operation} --continue" in result.stdout
+    assert "git add -A && git commit" not in result.stdout
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") in ("kata/lesson-01", "HEAD")
+    assert "<<<<<<<" in work.read_text(encoding="utf-8")
+    git(repo, operation, "--abort")
+    assert work.read_text(encoding="utf-8") == '"""My own start."""\n\nVERSION = 1\n'
+
+
+def test_rewrite_waits_for_a_rebase_to_be_finished(clone):
+    repo = clone()
+    lessons_tool(repo, "tags")
+    git(repo, "switch", "--quiet", "-c", "edit", "complete")
+    # A maintainer's rebase of the stages, stopped half way (here by a failing --exec).
+    git(repo, "rebase", "--quiet", "--exec", "false", "lesson-06", check=False)
+    assert (repo / ".git" / "rebase-merge").is_dir()
+    result = lessons_tool(repo, "rewrite", "edit", check=False)
+    assert result.returncode == 1 and "git rebase --abort" in result.stdout, result.stdout
+    assert git(repo, "status", "--porcelain") == ""
