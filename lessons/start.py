@@ -78,39 +78,20 @@ def run(lesson: str, root: Path = catalog.ROOT) -> int:
     if number not in known:
         print(f"There is no lesson {lesson}. The lessons are {', '.join(known)}.")
         return 2
-
-    waiting = operation_in_progress(root)
-    if waiting:
-        print(waiting)
-        return 1
-
-    # New files in solution/ count too: they would follow you to the new branch, or clash there.
-    changed = changed_files(root) + changed_files(root, "solution", untracked=True)
-    if changed:
-        print("You have work that is not committed yet, so nothing was switched:")
-        for path in sorted(set(changed))[:10]:
-            print(f"  {path}")
-        print(
-            "Keep it first, then run this again:\n"
-            '  git add -A && git commit -m "My work so far"\n'
-            "or put it aside with: git stash --include-untracked"
-        )
+    refusal = operation_in_progress(root) or uncommitted(root)
+    if refusal:
+        print(refusal)
         return 1
 
     tag, branch = f"lesson-{number}", branch_name(number)
-    if ref_exists(root, f"refs/heads/{branch}"):
-        print(
-            f"You already have a branch {branch}, so it was left as it is.\n"
-            f"  Carry on with it:        git switch {branch}\n"
-            f"  Or start over from the tag: git switch -c {branch}-again {tag}"
-        )
-        return 1
-
     stranded, previous = stranded_commit(root), current_branch(root)
     try:
         update_tags(root, tag)
     except tags.TagsInTheWay as error:
         print(error)
+        return 1
+    if ref_exists(root, f"refs/heads/{branch}"):
+        print(already_started(root, number))
         return 1
     saved = keep(root, stranded) if stranded else None
     try:
@@ -120,6 +101,37 @@ def run(lesson: str, root: Path = catalog.ROOT) -> int:
         return 1
     print(welcome(number, known, previous, saved))
     return 0
+
+
+def uncommitted(root: Path) -> str | None:
+    """What to tell the learner if they have work that switching branches could disturb."""
+    # New files in solution/ count too: they would follow you to the new branch, or clash there.
+    changed = changed_files(root) + changed_files(root, "solution", untracked=True)
+    if not changed:
+        return None
+    return "\n".join(
+        [
+            "You have work that is not committed yet, so nothing was switched:",
+            *(f"  {path}" for path in sorted(set(changed))[:10]),
+            "Keep it first, then run this again:",
+            '  git add -A && git commit -m "My work so far"',
+            "or put it aside with: git stash --include-untracked",
+        ]
+    )
+
+
+def already_started(root: Path, number: str) -> str:
+    """What to tell the learner who has a branch for this lesson already."""
+    branch = branch_name(number)
+    again, attempt = f"{branch}-again", 2
+    while ref_exists(root, f"refs/heads/{again}"):
+        again, attempt = f"{branch}-again-{attempt}", attempt + 1
+    return (
+        f"You already have a branch {branch}, so it was left as it is. Carry on with it:\n"
+        f"  git switch {branch}\n"
+        f"or start lesson {number} over, on a new branch, from the reference code:\n"
+        f"  git switch -c {again} lesson-{number}"
+    )
 
 
 def welcome(number: str, known: list[str], previous: str | None, saved: str | None) -> str:

@@ -400,3 +400,23 @@ def test_rewrite_waits_for_a_rebase_to_be_finished(clone):
     result = lessons_tool(repo, "rewrite", "edit", check=False)
     assert result.returncode == 1 and "git rebase --abort" in result.stdout, result.stdout
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_start_suggests_commands_that_work_when_the_lesson_branch_exists(clone):
+    repo = clone()
+    lessons_tool(repo, "start", "2")
+    git(repo, "switch", "--quiet", "main")
+    # As in a new clone of a fork: a pushed branch comes along, the lesson tags do not.
+    git(repo, "tag", "--delete", *TAGS)
+    made = []
+    for _ in range(2):
+        result = lessons_tool(repo, "start", "2", check=False)
+        assert result.returncode == 1, result.stdout
+        commands = suggested_commands(result.stdout)
+        assert ["git", "switch", "kata/lesson-02"] in commands, result.stdout
+        again = next(command for command in commands if "-c" in command)
+        git(repo, *again[1:])
+        made.append(git(repo, "branch", "--show-current"))
+        git(repo, "switch", "--quiet", "main")
+    assert len(set(made)) == 2
+    assert {git(repo, "rev-parse", name) for name in made} == {git(repo, "rev-parse", "lesson-02")}
