@@ -5,6 +5,10 @@ rebase (or adds a commit for a new lesson), then runs this command. Commit i of 
 branch's first-parent history, counting from its root, is stage i: the skeleton is read
 from the root commit, lessons/NN/reference.patch from the diff of solution/ between
 stage NN-1 and stage NN, and solution/ from the tip.
+
+The branch must start with the stage commits `tags` made, edited or not (a rebase keeps
+their author and message); commits after the last stage are new lessons. rewrite deletes
+only files that git tracks, and bytecode caches.
 """
 
 from __future__ import annotations
@@ -34,8 +38,6 @@ DIFF_OPTIONS = (
     "--src-prefix=a/",
     "--dst-prefix=b/",
 )
-
-
 MAINTAINER_FLOW = """\
 rewrite is for maintainers: it takes the reference steps back from an edited copy of the
 history that `python -m lessons tags` builds. To change a reference step:

@@ -22,6 +22,7 @@ AUTHOR = {
 IDENTITY = f"{AUTHOR['GIT_AUTHOR_NAME']} <{AUTHOR['GIT_AUTHOR_EMAIL']}>"
 EPOCH = 1767225600  # 2026-01-01T00:00:00Z; stage N is dated N minutes later.
 COMPLETE = "complete"
+# The messages of the commits the tool makes (see stage_subject), and only those.
 MESSAGE = re.compile(r"(Start of lesson \d+|Reference step for lesson \d+): .+|Skeleton")
 
 
@@ -52,14 +53,15 @@ class Source:
         """What to tell the learner when the tags do not come from the tip of the branch."""
         if not self.since:
             return None
-        base = self.commit[:7]
+        ref, base = self.ref, self.commit[:7]
+        commits = "1 commit" if self.since == 1 else f"{self.since} commits"
         if self.since == 1:
-            commits, kept = "1 commit", "That commit stays on {}, as it is."
+            kept = f"That commit stays on {ref} as it is."
         else:
-            commits, kept = f"{self.since} commits", "They stay on {}, as they are."
+            kept = f"Those commits stay on {ref} as they are."
         return (
-            f"solution/ on {self.ref} is not the reference app: {self.ref} has {commits} "
-            f"since {base}, the last commit where it was.\n{kept.format(self.ref)} "
+            f"solution/ on {ref} is not the reference app: {ref} has {commits} since {base}, "
+            f"the last commit where it was.\n{kept} "
             f"The lesson tags hold the reference code from {base}."
         )
 
@@ -177,7 +179,8 @@ def run(root: Path = catalog.ROOT) -> int:
     note = source.note()
     if note:
         print(note)
-    print(f"Lesson tags built from {source.ref}{f' at {source.commit[:7]}' if note else ''}:")
+    where = f"{source.ref} at {source.commit[:7]}" if note else source.ref
+    print(f"Lesson tags built from {where}:")
     for tag, outcome in results:
         print(f"  {tag.name:<10} {tag.commit[:12]}  {outcome:<9} {tag.title}")
     return 0
