@@ -84,6 +84,48 @@ def changed_files(repo: Path, *paths: str, untracked: bool = False) -> list[str]
     return [entry[3:] for entry in entries if len(entry) > 3 and entry[2] == " "]
 
 
+def untracked_files(repo: Path, *paths: str) -> list[str]:
+    """List files under paths that git does not track, ignored ones included."""
+    # Without --exclude-standard, ls-files --others lists ignored files too, such as .env.
+    output = git_bytes(repo, "ls-files", "--others", "-z", "--", *paths)
+    return [name for name in output.decode("utf-8", "replace").split("\0") if name]
+
+
+def current_branch(repo: Path) -> str | None:
+    """The branch checked out in repo, or None on a detached HEAD."""
+    try:
+        return git(repo, "symbolic-ref", "--quiet", "--short", "HEAD")
+    except GitError:
+        return None
+
+
+# What git leaves in its folder while an operation waits for you, and the command it belongs to.
+OPERATIONS = (
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("MERGE_HEAD", "merge"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+)
+
+
+def operation_in_progress(repo: Path) -> str | None:
+    """What to tell the user if a merge, rebase, cherry-pick or revert waits to be finished."""
+    asked = [word for name, _ in OPERATIONS for word in ("--git-path", name)]
+    places = git(repo, "rev-parse", *asked).splitlines()
+    for (_, command), place in zip(OPERATIONS, places, strict=True):
+        if (repo / place).exists():
+            return (
+                f"git is in the middle of a {command}, so nothing was changed.\n"
+                "Finish it: fix each file `git status` lists as conflicted, `git add` it, then\n"
+                f"  git {command} --continue\n"
+                f"or give it up and go back to where you were before the {command}:\n"
+                f"  git {command} --abort\n"
+                "Then run this again."
+            )
+    return None
+
+
 @contextmanager
 def scratch_index(repo: Path) -> Iterator[dict[str, str]]:
     """Yield the environment for git commands that work in a throwaway index."""
