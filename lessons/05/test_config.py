@@ -172,11 +172,18 @@ def refuses_when_set_before_import():
     return result.returncode != 0
 
 
+WHAT_TO_SAY = {
+    "SECRET_KEY": "set FLASK_SECRET_KEY to a long random value",
+    "APP_ENV": "APP_ENV must be development or production",
+    ".env": "the .env file is not UTF-8: save it as UTF-8",
+}
+
+
 def expect_named(error, setting="SECRET_KEY"):
     assert setting in str(error), explain(
         expected=f"an error message that names {setting} and says what to do",
         got=f"{type(error).__name__}: {error}",
-        tip="say what is wrong and what to do, for example: set FLASK_SECRET_KEY to a long random value",
+        tip=f"say what is wrong and what to do, for example: {WHAT_TO_SAY[setting]}",
     )
 
 
@@ -254,8 +261,8 @@ def test_an_unknown_app_env_refuses_to_start(create_app, monkeypatch, sent):
     monkeypatch.setenv("APP_ENV", sent)
     monkeypatch.setenv("FLASK_SECRET_KEY", secrets.token_hex(32))
     tip = (
-        'accept exactly "development" or "production" and refuse anything else, naming APP_ENV: '
-        "a typo must never fall back to development"
+        'accept "development" or "production" (in any case, if you like) and refuse anything '
+        "else, naming APP_ENV: a typo must never fall back to development"
     )
     expect_named(refusal(create_app, f"APP_ENV={sent!r}", tip), "APP_ENV")
 
