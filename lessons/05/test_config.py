@@ -144,11 +144,12 @@ def refusal(
     create_app, how, tip="after loading the settings, raise an error that names SECRET_KEY"
 ):
     """Call create_app() in production and return the error it refuses with."""
+    environment = dict(os.environ)  # as it is before create_app() (and load_dotenv) runs
     try:
         create_app()
     except Exception as error:  # any exception that stops the app from starting will do
         return error
-    if refuses_when_set_before_import():
+    if refuses_when_set_before_import(environment):
         tip = (
             "create_app() refuses when APP_ENV is set before Python starts, but not when it is set "
             "later: your code reads APP_ENV once, when the module is imported. Read APP_ENV inside "
@@ -164,10 +165,10 @@ def refusal(
     )
 
 
-def refuses_when_set_before_import():
+def refuses_when_set_before_import(environment):
     """Whether create_app() refuses in a fresh Python that has this environment from the start."""
     command = [sys.executable, "-c", "from solution import create_app; create_app()"]
-    environment = {**os.environ, "PYTHONPATH": str(learner.ROOT)}
+    environment = {**environment, "PYTHONPATH": str(learner.ROOT)}
     result = subprocess.run(command, env=environment, capture_output=True, timeout=30, check=False)
     return result.returncode != 0
 
