@@ -15,7 +15,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from lessons import isolation, learner
+from lessons import databases, isolation, learner
+from lessons.feedback import explain
 
 
 @pytest.fixture
@@ -35,10 +36,38 @@ def create_app(isolated: Path) -> Callable[..., Any]:
     return learner.factory()
 
 
+@pytest.fixture(scope="session")
+def run_database() -> Iterator[str | None]:
+    """This run's own PostgreSQL database when TEST_DATABASE_URL names a server, else None."""
+    with databases.run_database() as url:
+        yield url
+
+
 @pytest.fixture
-def make_app(create_app: Callable[..., Any]) -> Callable[..., Flask]:
-    """Build your app in testing mode, with extra settings: make_app({"LOG_LEVEL": "DEBUG"})."""
-    return lambda config=None: learner.build(create_app, {"TESTING": True, **(config or {})})
+def database_uri(tmp_path: Path, run_database: str | None) -> Iterator[str]:
+    """A fresh, empty database for this test: a SQLite file in its folder, or PostgreSQL."""
+    uri = databases.fresh_uri(tmp_path, run_database)
+    yield uri
+    databases.empty(uri)
+
+
+@pytest.fixture
+def make_app(create_app: Callable[..., Any], database_uri: str) -> Iterator[Callable[..., Flask]]:
+    """Build your app in testing mode, with extra settings: make_app({"LOG_LEVEL": "DEBUG"}).
+
+    Every app gets this test's own database and a cheap password hash (lessons/09/README.md).
+    """
+    apps: list[Flask] = []
+
+    def make(config: dict[str, Any] | None = None) -> Flask:
+        settings = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_uri}
+        settings["PASSWORD_HASH_METHOD"] = databases.CHEAP_HASH
+        apps.append(learner.build(create_app, {**settings, **(config or {})}))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        databases.dispose(app)  # close its connections, so the next test's database is fresh
 
 
 @pytest.fixture
@@ -51,6 +80,22 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 def runner(app: Flask) -> FlaskCliRunner:
     """Run your app's `flask` commands without a terminal."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def guestbook(app: Flask, runner: FlaskCliRunner) -> Flask:
+    """Your app with its tables made by `flask init-db`, as lessons/09/README.md says."""
+    result = runner.invoke(args=["init-db"])
+    if result.exit_code != 0:
+        raise learner.SetupFailure(
+            explain(
+                expected="`flask init-db` to create the tables and exit with code 0",
+                got=(result.output.strip() or repr(result.exception))[-600:],
+                tip="add the init-db command (lessons/09/README.md, step 3); the test gives your app "
+                "its database in SQLALCHEMY_DATABASE_URI",
+            )
+        )
+    return app
 
 
 @pytest.fixture

@@ -23,7 +23,14 @@ KNOWN_ERRORS = {
 }
 
 
-class LearnerAppError(Exception):
+class SetupFailure(Exception):
+    """What a test needs from the learner's app is not there yet; the message says what to do.
+
+    Raised while a test is set up, it is reported as that test failing, not as an error.
+    """
+
+
+class LearnerAppError(SetupFailure):
     """solution/ could not give an app; the message says why and what to try."""
 
 

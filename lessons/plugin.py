@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-pytest.register_assert_rewrite("lessons.feedback", "lessons.servers")
+pytest.register_assert_rewrite("lessons.feedback", "lessons.servers", "lessons.guestbook")
 
 from hypothesis import Phase, settings  # noqa: E402
 
 from lessons import catalog, progress  # noqa: E402
 from lessons.feedback import explain  # noqa: E402
-from lessons.learner import LearnerAppError  # noqa: E402
+from lessons.learner import LearnerAppError, SetupFailure  # noqa: E402
 
 OLDEST_PYTHON = (3, 12)
 EARLY = "holds_early"
@@ -111,14 +111,15 @@ def _no_deprecated_calls(item: pytest.Item) -> Iterator[None]:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Report "solution/ gave no app" as this test failing, with just the hint."""
+    """Report "solution/ gave no app" (or no database yet) as this test failing, with the hint."""
     report = yield
-    if call.excinfo is not None and call.excinfo.errisinstance(LearnerAppError):
-        # The test itself is fine; the app it needs is not there yet: that is a failure for
-        # the learner to fix, not an error in the test.
+    if call.excinfo is not None and call.excinfo.errisinstance(SetupFailure):
+        # The test itself is fine; what it needs from the app is not there yet: that is a
+        # failure for the learner to fix, not an error in the test.
         report.when = "call"
         report.longrepr = str(call.excinfo.value)
-        report.user_properties.append(("kata", "no app"))
+        if call.excinfo.errisinstance(LearnerAppError):
+            report.user_properties.append(("kata", "no app"))
     return report
 
 

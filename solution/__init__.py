@@ -5,10 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 
-from . import config, errors, headers, logs, proxy, request_log
-from .timestamps import utc_timestamp
+from . import (
+    api,
+    auth,
+    commands,
+    config,
+    db,
+    errors,
+    forms,
+    headers,
+    logs,
+    main,
+    pages,
+    proxy,
+    request_log,
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -16,26 +29,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     config.load(app, test_config)
     logs.init_app(app)
+    db.init_app(app)
+    commands.init_app(app)
+    auth.init_app(app)
+    forms.init_app(app)
+    # Error handlers, hooks and middleware belong to the app, so they cover every blueprint.
     errors.init_app(app)
     headers.init_app(app)
     request_log.init_app(app)
     proxy.init_app(app)
-
-    @app.get("/hello")
-    @app.get("/hello/<name>")
-    def hello(name: str | None = None) -> dict[str, str]:
-        """Greet the name in the path or in ?name=, or else the world."""
-        name = name or request.args.get("name") or "world"
-        return {"message": f"Hello {name}", "timestamp": utc_timestamp()}
-
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        """Tell monitors the service is up, and which service and version it is."""
-        return {
-            "status": "healthy",
-            "timestamp": utc_timestamp(),
-            "service": app.config["SERVICE_NAME"],
-            "version": app.config["SERVICE_VERSION"],
-        }
-
+    app.register_blueprint(main.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(auth.bp)
     return app

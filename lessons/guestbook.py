@@ -1,0 +1,183 @@
+"""What Part II's tests share: users, tokens and greetings made the way a client makes them,
+and the pages read the way a browser reads them (forms, their CSRF tokens, the visible text).
+
+Each helper goes through the app's own front doors (the CLI, the API or a page) and fails
+with a message for the learner when that door is not there yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lessons.feedback import explain, show
+
+PASSWORD = "correct horse battery staple"
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def cli_user(runner: Any, username: str = "ada", password: str = PASSWORD) -> None:
+    """Create a user with `flask create-user USERNAME --password PASSWORD` (lesson 09)."""
+    result = runner.invoke(args=["create-user", username, "--password", password])
+    assert result.exit_code == 0, explain(
+        expected=f"`flask create-user {username} --password ...` to create the user and exit with 0",
+        got=(result.output.strip() or repr(result.exception))[-400:],
+        tip="add the create-user command (lessons/09/README.md)",
+    )
+
+
+def cli_greeting(runner: Any, username: str, message: str) -> None:
+    """Sign the guestbook with `flask add-greeting USERNAME MESSAGE` (lesson 09)."""
+    result = runner.invoke(args=["add-greeting", username, message])
+    assert result.exit_code == 0, explain(
+        expected=f"`flask add-greeting {username} MESSAGE` to add the greeting and exit with 0",
+        got=(result.output.strip() or repr(result.exception))[-400:],
+        tip="add the add-greeting command (lessons/09/README.md)",
+    )
+
+
+def api_user(client: Any, username: str = "ada", password: str = PASSWORD) -> dict[str, Any]:
+    """Sign up with POST /api/users (lesson 10); return the new user's JSON."""
+    response = client.post("/api/users", json={"username": username, "password": password})
+    assert response.status_code == 201 and isinstance(response.get_json(silent=True), dict), (
+        explain(
+            expected=f'POST /api/users {{"username": "{username}", "password": ...}} to answer 201 with the user',
+            got=show(response),
+            tip="see lessons/10/README.md",
+        )
+    )
+    user: dict[str, Any] = response.get_json()
+    return user
+
+
+def token(client: Any, username: str = "ada", password: str = PASSWORD) -> str:
+    """Get a token with POST /api/tokens and HTTP Basic (lesson 11)."""
+    response = client.post("/api/tokens", auth=(username, password))
+    body = response.get_json(silent=True)
+    assert (
+        response.status_code == 201
+        and isinstance(body, dict)
+        and isinstance(body.get("token"), str)
+    ), explain(
+        expected="POST /api/tokens with HTTP Basic to answer 201 with a token",
+        got=show(response),
+        tip="see lessons/11/README.md",
+    )
+    return str(body["token"])
+
+
+def bearer(value: str) -> dict[str, str]:
+    """The header that carries a bearer token."""
+    return {"Authorization": f"Bearer {value}"}
+
+
+def signed_up(client: Any, username: str = "ada", password: str = PASSWORD) -> dict[str, str]:
+    """A new user and a token for them: the headers to send as that user (lessons 10 and 11)."""
+    api_user(client, username, password)
+    return bearer(token(client, username, password))
+
+
+def api_greeting(client: Any, headers: dict[str, str], message: str) -> dict[str, Any]:
+    """Sign the guestbook with POST /api/greetings (lesson 12); return the new greeting's JSON."""
+    response = client.post("/api/greetings", json={"message": message}, headers=headers)
+    assert response.status_code == 201 and isinstance(response.get_json(silent=True), dict), (
+        explain(
+            expected='POST /api/greetings {"message": ...} with a bearer token to answer 201 with the greeting',
+            got=show(response),
+            tip="see lessons/12/README.md",
+        )
+    )
+    greeting: dict[str, Any] = response.get_json()
+    return greeting
+
+
+def location(response: Any) -> str:
+    """The Location header as a path on the site, relative or absolute as the app sent it."""
+    absolute: str = urljoin(response.request.url, response.headers.get("Location", ""))
+    parts = urlsplit(absolute)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+# -- pages, read as a browser reads them ---------------------------------------------------
+
+
+@dataclass
+class Form:
+    """One <form> of a page: where it goes, and the values its fields hold."""
+
+    action: str
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class Page(HTMLParser):
+    """A page's visible text, its forms, and the tags it holds, from the HTML a browser gets."""
+
+    HIDDEN = ("script", "style", "title", "head", "template")  # text no one sees on the page
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.forms: list[Form] = []
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Note the tag; a form starts, or a field of the current form."""
+        values = {name: value or "" for name, value in attrs}
+        self.tags.append((tag, values))
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        if tag == "form":
+            self.forms.append(Form(values.get("action", ""), values.get("method", "get").lower()))
+        elif tag in ("input", "textarea", "select", "button") and self.forms and values.get("name"):
+            kind = values.get("type", "text").lower()
+            if tag == "input" and kind in ("checkbox", "radio") and "checked" not in values:
+                return
+            self.forms[-1].fields.setdefault(values["name"], values.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        """Leave a part no one sees."""
+        if tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        """Keep visible text."""
+        if not self.hidden and data.strip():
+            self.texts.append(data.strip())
+
+    @property
+    def text(self) -> str:
+        """The page's visible text, one piece a line."""
+        return "\n".join(self.texts)
+
+
+def page(response: Any) -> Page:
+    """Read a response's HTML as a browser would."""
+    parsed = Page()
+    parsed.feed(response.get_data(as_text=True))
+    parsed.close()
+    return parsed
+
+
+def form_with(response: Any, *names: str) -> Form:
+    """The page's form that has all of these fields; fail clearly if there is none."""
+    forms = page(response).forms
+    found = [form for form in forms if all(name in form.fields for name in names)]
+    assert found, explain(
+        expected=f"a <form> on {urlsplit(response.request.url).path} with fields named {list(names)}",
+        got=f"{len(forms)} form(s), with fields {[sorted(form.fields) for form in forms]}",
+        tip='give each <input> or <textarea> its name, such as name="username"; Flask-WTF\'s '
+        "{{ form.username }} does it, and {{ form.csrf_token }} adds the hidden token",
+    )
+    return found[0]
+
+
+def submit(client: Any, url: str, values: dict[str, str], **options: Any) -> Any:
+    """GET url, fill in its form (the one with these fields) and post it, CSRF token and all."""
+    shown = client.get(url, headers=BROWSER)
+    form = form_with(shown, *values)
+    target = urljoin(shown.request.url, form.action or url)
+    return client.post(target, data={**form.fields, **values}, headers=BROWSER, **options)
