@@ -98,6 +98,12 @@ def guestbook(app: Flask, runner: FlaskCliRunner) -> Flask:
     return app
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context() -> None:
+    """No request context around the tests (pytest-flask would push one): each request then runs
+    in its own context, as under a real server, and nothing carries over from one to the next."""
+
+
 @pytest.fixture
 def kata_root(request: pytest.FixtureRequest) -> Path:
     """The kata's top folder: the one that holds solution/ and lessons/."""
