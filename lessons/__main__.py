@@ -1,4 +1,4 @@
-"""python -m lessons [status | start N | tags | verify | rewrite BRANCH]"""
+"""python -m lessons [status | start N | watch [N] | tags | verify | rewrite BRANCH | grade PATH...]"""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import subprocess
 import sys
 
-from . import catalog, rewrite, start, tags, verify
+from . import catalog, grade, rewrite, start, tags, verify, watch
 from .git import GitError
 from .stages import StageError
 
@@ -27,6 +27,12 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="show your progress through the lessons (the default)")
     begin = commands.add_parser("start", help="start lesson N on a branch of your own")
     begin.add_argument("lesson", help="the lesson number, such as 3 or 03")
+    look = commands.add_parser(
+        "watch", help="run a lesson's tests again whenever you save a file in solution/"
+    )
+    look.add_argument(
+        "lesson", nargs="?", help="the lesson number (default: your branch's lesson, or all)"
+    )
     commands.add_parser(
         "tags", help="build the lesson-NN and complete tags from main (start does this for you)"
     )
@@ -41,6 +47,23 @@ def parser() -> argparse.ArgumentParser:
         help="rewrite reference.patch files and solution/ from an edited staged branch (maintainers)",
     )
     take.add_argument("branch", help="a branch made from the tag `complete`, with stages edited")
+    mark = commands.add_parser(
+        "grade",
+        help="run the kata's lessons on learners' checkouts and print a table (instructors)",
+    )
+    mark.add_argument("paths", nargs="+", help="learners' checkouts, or folders of them")
+    mark.add_argument(
+        "--jobs", type=int, default=None, help="learners at a time (default: one per core)"
+    )
+    mark.add_argument(
+        "--reports", default="grades", help="folder for the JUnit XML files (default: grades)"
+    )
+    mark.add_argument(
+        "--timeout",
+        type=float,
+        default=grade.TIMEOUT,
+        help=f"seconds per learner (default: {grade.TIMEOUT})",
+    )
     return main
 
 
@@ -60,6 +83,15 @@ def main(argv: list[str] | None = None) -> int:
             return verify.run(jobs=arguments.jobs)
         if arguments.command == "rewrite":
             return rewrite.run(arguments.branch)
+        if arguments.command == "watch":
+            return watch.run(arguments.lesson)
+        if arguments.command == "grade":
+            return grade.run(
+                arguments.paths,
+                jobs=arguments.jobs,
+                reports=arguments.reports,
+                timeout=arguments.timeout,
+            )
         return status()
     except (GitError, StageError) as error:
         print(f"python -m lessons: {error}", file=sys.stderr)

@@ -1,12 +1,17 @@
-"""Keep the learner's machine out of the tests: outside settings, .env files, the current folder."""
+"""Keep the learner's machine out of the tests: outside settings, .env files, the current folder.
+
+Standard library only at import time: the lessons tool (grade) uses it too.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytest
-from flask import Flask
+if TYPE_CHECKING:
+    import pytest
 
 # Settings from the machine that would change what an app or gunicorn does. FLASK_* too.
 OUTSIDE_SETTINGS = (
@@ -22,13 +27,15 @@ OUTSIDE_SETTINGS = (
 )
 
 
-def outside_settings(environ: dict[str, str] | os._Environ[str]) -> list[str]:
+def outside_settings(environ: Mapping[str, str]) -> list[str]:
     """The names in environ that would reach an app under test from outside."""
     return [name for name in environ if name.startswith("FLASK_") or name in OUTSIDE_SETTINGS]
 
 
 def isolate(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     """No outside settings, no .env, folder as the current folder and the instance folder."""
+    from flask import Flask
+
     for name in outside_settings(os.environ):
         monkeypatch.delenv(name)
     monkeypatch.setenv("PYTHON_DOTENV_DISABLED", "1")
@@ -37,15 +44,12 @@ def isolate(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: instance)
 
 
-def clean_environment(root: Path) -> dict[str, str]:
-    """The environment for a process a test starts: isolated, with the kata importable."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in outside_settings(os.environ)
-    }
+def clean_environment(root: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a process a test starts: isolated, with the kata at root importable."""
+    environ = os.environ if environ is None else environ
+    outside = set(outside_settings(environ))
     return {
-        **environment,
+        **{name: value for name, value in environ.items() if name not in outside},
         "PYTHON_DOTENV_DISABLED": "1",
         "PYTHONPATH": str(root),
         "FLASK_SKIP_DOTENV": "1",
