@@ -6,11 +6,12 @@ Four apps run at once under identical settings (solution/gunicorn.conf.py, the s
 production's environment): the reference app; lesson 07's speed-up variant
 (tests/variants/07/alternative-measured-speed-up.patch), served from a temporary copy; a bare
 Flask hello-world; and the same bare app with gunicorn's access log on, because an app in
-production logs every request, so that the report shows what a log line costs. wrk drives them
-in turn, each round in a rotated order, and the report takes medians over the rounds, because
-other processes on the machine make any single run noisy. The report checks the reference's
-goals (README.md, Performance) and exits 0 even when one is missed; it exits 2 when it cannot
-measure.
+production logs every request, so that the report shows what a log line costs. Once solution/
+has grown past lesson 07, the reference at the end of lesson 07 (reference-07, the code the
+speed-up changes) runs beside them. wrk drives them in turn, each round in a rotated order,
+and the report takes medians over the rounds, because other processes on the machine make any
+single run noisy. The report checks the reference's goals (README.md, Performance) and exits 0
+even when one is missed; it exits 2 when it cannot measure.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ if str(ROOT) not in sys.path:  # run as a script, python tests/benchmarks/load.p
     sys.path.insert(0, str(ROOT))
 
 from lessons import servers  # noqa: E402
-from tests.benchmarks.speed_up import write_speed_up  # noqa: E402
+from tests.benchmarks import speed_up  # noqa: E402
 
 CONFIG = ROOT / "solution" / "gunicorn.conf.py"
 CREATE_APP = "from solution import create_app; create_app()"
@@ -54,15 +55,19 @@ class App:
     target: str
     statement: str  # what import + create_app() means for this app
     options: tuple[str, ...] = ()  # gunicorn options besides the shared config
-    speed_up: bool = False  # served from the temporary copy with the variant applied
+    # Where its solution/ comes from: the kata's own folder, or a temporary copy of lesson 07's
+    # end state, with the speed-up applied or without.
+    source: str = "kata"
 
 
 APPS = [
     App("reference", "solution.wsgi:app", CREATE_APP),
-    App("speed-up", "solution.wsgi:app", CREATE_APP, speed_up=True),
+    App("speed-up", "solution.wsgi:app", CREATE_APP, source="speed-up"),
     App("bare", "tests.benchmarks.bare_app:app", IMPORT_BARE),
     App("bare+log", "tests.benchmarks.bare_app:app", IMPORT_BARE, ("--access-logfile", "-")),
 ]
+# Measured too once solution/ has grown past lesson 07: the code the speed-up changes.
+LESSON_07 = App("reference-07", "solution.wsgi:app", CREATE_APP, source="reference-07")
 BARE = "bare"
 LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 BOOTED = re.compile(r"Booting worker with pid")
@@ -328,6 +333,7 @@ def ratio(results: dict[str, AppResult], name: str, base: str = BARE) -> float:
 def report(results: dict[str, AppResult], settings: dict[str, Any], info: dict[str, Any]) -> str:
     """The table a person reads."""
     names = list(results)
+    base = LESSON_07.name if LESSON_07.name in results else "reference"  # what the speed-up changes
     lines = [
         f"Load test: wrk -t2 -c{settings['connections']} -d{settings['duration']}s --latency, "
         f"{settings['rounds']} rounds, each app once per round, in a rotated order",
@@ -361,7 +367,7 @@ def report(results: dict[str, AppResult], settings: dict[str, Any], info: dict[s
         ),
         "",
         f"x {BARE}: requests/s over the bare app's in the same round, the median of the rounds.",
-        f"speed-up x reference: {ratio(results, 'speed-up', 'reference'):.3f}; "
+        f"speed-up x {base}: {ratio(results, 'speed-up', base):.3f}; "
         f"bare+log x bare: {ratio(results, 'bare+log'):.3f} (what gunicorn's access log costs).",
     ]
     lines += noise_warning(results[BARE])
@@ -384,7 +390,7 @@ def noise_warning(bare: AppResult) -> list[str]:
 
 def row(label: str, values: list[Any], spec: str = ".1f") -> str:
     """One line of the table: the label, then one column per app."""
-    cells = "".join(f"{value:>12{spec if not isinstance(value, str) else ''}}" for value in values)
+    cells = "".join(f"{value:>13{spec if not isinstance(value, str) else ''}}" for value in values)
     return f"{label:34}{cells}"
 
 
@@ -397,13 +403,17 @@ def rotated(apps: list[App], number: int) -> list[App]:
 def measure(options: argparse.Namespace, work: Path) -> dict[str, AppResult]:
     """Start every server, warm them up, drive them in turn, and stop them."""
     env = server_env(options.workers)
-    speed_up = write_speed_up(work / "speed-up")
-    folders = {app.name: speed_up if app.speed_up else ROOT for app in APPS}
-    envs = {app.name: app_env(env, folders[app.name]) for app in APPS}
-    results = {app.name: AppResult(app.target) for app in APPS}
+    sources = {"kata": ROOT, "speed-up": speed_up.write_speed_up(work / "speed-up")}
+    apps = APPS[:]
+    if not speed_up.solution_is_end_of_lesson():
+        sources[LESSON_07.source] = speed_up.write_reference(work / LESSON_07.source)
+        apps.insert(1, LESSON_07)
+    folders = {app.name: sources[app.source] for app in apps}
+    envs = {app.name: app_env(env, folders[app.name]) for app in apps}
+    results = {app.name: AppResult(app.target) for app in apps}
     running: dict[str, Server] = {}
     try:
-        for app in APPS:
+        for app in apps:
             log = work / f"{app.name}.log"
             running[app.name] = Server(app, folders[app.name], envs[app.name], log)
         for server in running.values():
@@ -412,7 +422,7 @@ def measure(options: argparse.Namespace, work: Path) -> dict[str, AppResult]:
             progress(f"warming up {name} on port {server.port} ({options.warmup} s)")
             wrk(server.url, options.warmup, options.connections)
         for number in range(options.rounds):
-            for app in rotated(APPS, number):
+            for app in rotated(apps, number):
                 server = running[app.name]
                 run = wrk(server.url, options.duration, options.connections)
                 if server.process.poll() is not None:
@@ -431,7 +441,7 @@ def measure(options: argparse.Namespace, work: Path) -> dict[str, AppResult]:
             server.stop()
     progress(f"timing imports ({options.import_runs} fresh interpreters each)")
     for _ in range(options.import_runs):
-        for app in APPS:
+        for app in apps:
             seconds = import_seconds(app.statement, envs[app.name], folders[app.name])
             results[app.name].import_seconds.append(seconds)
     return results
