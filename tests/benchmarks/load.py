@@ -1,11 +1,17 @@
-"""Load test: the reference app next to a bare Flask app, both under gunicorn, driven by wrk.
+"""Load test: the reference, the speed-up variant and bare Flask, all under gunicorn, driven by wrk.
 
-    python tests/benchmarks/load.py [--rounds 4] [--duration 5] [--workers 2] [--json FILE]
+    python tests/benchmarks/load.py [--rounds 10] [--duration 4] [--workers 2] [--json FILE]
 
-Both apps run at once under identical settings (solution/gunicorn.conf.py, the same workers);
-wrk drives them in turn, A/B/A/B, and the report takes medians over the rounds, because other
-processes on the machine make any single run noisy. The report checks the goals of DESIGN.md
-("Quality bars") and exits 0 even when one is missed; it exits 2 when it cannot measure.
+Four apps run at once under identical settings (solution/gunicorn.conf.py, the same workers,
+production's environment): the reference app; lesson 07's speed-up variant
+(tests/variants/07/alternative-measured-speed-up.patch), served from a temporary copy; a bare
+Flask hello-world; and the same bare app with gunicorn's access log on, because an app in
+production logs every request, so that the report shows what a log line costs. Once solution/
+has grown past lesson 07, the reference at the end of lesson 07 (reference-07, the code the
+speed-up changes) runs beside them. wrk drives them in turn, each round in a rotated order,
+and the report takes medians over the rounds, because other processes on the machine make any
+single run noisy. The report checks the reference's goals (README.md, Performance) and exits 0
+even when one is missed; it exits 2 when it cannot measure.
 """
 
 from __future__ import annotations
@@ -30,12 +36,39 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = "solution/gunicorn.conf.py"
-APPS = {"reference": "solution.wsgi:app", "bare": "tests.benchmarks.bare_app:app"}
-IMPORTS = {
-    "reference": "from solution import create_app; create_app()",
-    "bare": "import tests.benchmarks.bare_app",
-}
+if str(ROOT) not in sys.path:  # run as a script, python tests/benchmarks/load.py
+    sys.path.insert(0, str(ROOT))
+
+from lessons import servers  # noqa: E402
+from tests.benchmarks import speed_up  # noqa: E402
+
+CONFIG = ROOT / "solution" / "gunicorn.conf.py"
+CREATE_APP = "from solution import create_app; create_app()"
+IMPORT_BARE = "import tests.benchmarks.bare_app"
+
+
+@dataclass(frozen=True)
+class App:
+    """One app to measure: what gunicorn serves, and from where."""
+
+    name: str
+    target: str
+    statement: str  # what import + create_app() means for this app
+    options: tuple[str, ...] = ()  # gunicorn options besides the shared config
+    # Where its solution/ comes from: the kata's own folder, or a temporary copy of lesson 07's
+    # end state, with the speed-up applied or without.
+    source: str = "kata"
+
+
+APPS = [
+    App("reference", "solution.wsgi:app", CREATE_APP),
+    App("speed-up", "solution.wsgi:app", CREATE_APP, source="speed-up"),
+    App("bare", "tests.benchmarks.bare_app:app", IMPORT_BARE),
+    App("bare+log", "tests.benchmarks.bare_app:app", IMPORT_BARE, ("--access-logfile", "-")),
+]
+# Measured too once solution/ has grown past lesson 07: the code the speed-up changes.
+LESSON_07 = App("reference-07", "solution.wsgi:app", CREATE_APP, source="reference-07")
+BARE = "bare"
 LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 BOOTED = re.compile(r"Booting worker with pid")
 # Settings from the environment that would change what the apps or gunicorn do.
@@ -85,12 +118,22 @@ class AppResult:
 class Server:
     """One gunicorn, started from solution/gunicorn.conf.py on 127.0.0.1 and a free port."""
 
-    def __init__(self, name: str, target: str, env: dict[str, str], log: Path) -> None:
-        self.name, self.log, self.port = name, log, 0
-        command = [sys.executable, "-m", "gunicorn", "-c", CONFIG, "--no-control-socket", target]
+    def __init__(self, app: App, folder: Path, env: dict[str, str], log: Path) -> None:
+        self.name, self.log, self.port = app.name, log, 0
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(CONFIG),
+            "--no-control-socket",
+            *app.options,
+            app.target,
+        ]
         with log.open("wb") as output:
+            # gunicorn puts its folder first on sys.path: the speed-up's copy or the kata's.
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+                command, cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT
             )
 
     def output(self) -> str:
@@ -101,7 +144,7 @@ class Server:
         """Wait for the port and every worker, then check that GET /hello answers right."""
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline and self.process.poll() is None:
-            # Only the start of the log: the reference app logs every request after it.
+            # Only the start of the log: the apps log every request after it.
             head = self.log.read_text(errors="replace")[:20_000]
             listening = LISTENING.search(head)
             if listening and len(BOOTED.findall(head)) >= workers:
@@ -149,20 +192,24 @@ def check_hello(url: str) -> None:
 
 
 def server_env(workers: int) -> dict[str, str]:
-    """The environment both gunicorns get: the same, without the caller's app settings."""
+    """The environment every gunicorn gets: production's, without the caller's app settings."""
     env = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith("FLASK_") and name not in OUTSIDE_SETTINGS
     }
-    pythonpath = [str(ROOT), env.get("PYTHONPATH", "")]
-    env.update(
-        HOST="127.0.0.1",
-        PORT="0",
-        WEB_CONCURRENCY=str(workers),
-        PYTHONPATH=os.pathsep.join(filter(None, pythonpath)),
-    )
+    # APP_ENV=production and a real FLASK_SECRET_KEY, as wsgi.py expects (lessons/servers.py).
+    env = servers.production(env)
+    env.update(HOST="127.0.0.1", PORT="0", WEB_CONCURRENCY=str(workers))
     return env
+
+
+def app_env(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """env with folder first on PYTHONPATH, so that its solution/ is the one imported."""
+    return {
+        **env,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")])),
+    }
 
 
 def wrk(url: str, seconds: int, connections: int) -> Round:
@@ -226,13 +273,13 @@ def rss_mb(pid: int) -> float:
     return int(kilobytes) * 1024 / 1e6
 
 
-def import_seconds(statement: str, env: dict[str, str]) -> float:
-    """Time statement in a fresh interpreter, from the first import to the end."""
+def import_seconds(statement: str, env: dict[str, str], folder: Path) -> float:
+    """Time statement in a fresh interpreter started in folder, from the first import to the end."""
     code = (
         f"import time; start = time.perf_counter(); {statement}; print(time.perf_counter() - start)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True
     )
     if done.returncode != 0:
         raise CannotMeasure(f"python -c {statement!r} failed:\n{done.stderr}")
@@ -259,14 +306,12 @@ def machine() -> dict[str, Any]:
 
 
 def goals(results: dict[str, AppResult]) -> list[dict[str, Any]]:
-    """The quality bars of DESIGN.md, each with the measured value and whether it is met."""
+    """The reference's goals (README.md, Performance): the measured value, and whether it is met."""
     reference = results["reference"]
-    ratio = statistics.median(round_ratios(results))
     p99 = reference.median("p99_ms")
     rss = max(reference.worker_rss_mb)
     startup = statistics.median(reference.import_seconds)
     checks = [
-        ("throughput reference/bare >= 0.90", ratio, ratio >= 0.90),
         ("p99 latency at 100 connections < 50 ms", p99, p99 < 50),
         ("worker RSS (max) < 75 MB", rss, rss < 75),
         ("import + create_app() < 0.5 s", startup, startup < 0.5),
@@ -274,46 +319,59 @@ def goals(results: dict[str, AppResult]) -> list[dict[str, Any]]:
     return [{"goal": goal, "value": round(value, 3), "ok": ok} for goal, value, ok in checks]
 
 
-def round_ratios(results: dict[str, AppResult]) -> list[float]:
-    """Reference/bare throughput of each round: its two runs were back to back, under one load."""
-    pairs = zip(results["reference"].rounds, results["bare"].rounds, strict=True)
-    return [ref.requests_per_second / base.requests_per_second for ref, base in pairs]
+def round_ratios(results: dict[str, AppResult], name: str, base: str = BARE) -> list[float]:
+    """name/base throughput of each round: their runs were in one round, under one load."""
+    pairs = zip(results[name].rounds, results[base].rounds, strict=True)
+    return [run.requests_per_second / other.requests_per_second for run, other in pairs]
+
+
+def ratio(results: dict[str, AppResult], name: str, base: str = BARE) -> float:
+    """The median of the rounds' name/base throughput ratios."""
+    return statistics.median(round_ratios(results, name, base))
 
 
 def report(results: dict[str, AppResult], settings: dict[str, Any], info: dict[str, Any]) -> str:
     """The table a person reads."""
-    reference, bare = results["reference"], results["bare"]
+    names = list(results)
+    base = LESSON_07.name if LESSON_07.name in results else "reference"  # what the speed-up changes
     lines = [
         f"Load test: wrk -t2 -c{settings['connections']} -d{settings['duration']}s --latency, "
-        f"{settings['rounds']} rounds interleaved (reference, bare, reference, bare, ...)",
-        f"gunicorn -c {CONFIG} --no-control-socket, WEB_CONCURRENCY={settings['workers']}, "
-        "127.0.0.1, the reference app logging every request at INFO",
+        f"{settings['rounds']} rounds, each app once per round, in a rotated order",
+        f"gunicorn -c {CONFIG.relative_to(ROOT)} --no-control-socket, "
+        f"WEB_CONCURRENCY={settings['workers']}, 127.0.0.1, APP_ENV=production; the reference "
+        "and the speed-up log every request at INFO, bare+log has --access-logfile -",
         "machine: {cpu}, {cores} cores, Python {python}, Flask {flask}, gunicorn {gunicorn}, "
         "wrk {wrk}".format(**info),
         "",
-        f"{'':34}{'reference':>12}{'bare':>12}{'ref/bare':>10}",
+        row("", names),
+        row("requests/s (median)", [results[name].median("requests_per_second") for name in names]),
+        row(f"  x {BARE} (median of rounds)", [ratio(results, name) for name in names], ".3f"),
     ]
-    ratios = round_ratios(results)
-    rates = medians(results, "requests_per_second")
-    lines.append(row("requests/s (median)", *rates, ".1f", statistics.median(ratios)))
-    rounds = zip(reference.rounds, bare.rounds, ratios, strict=True)
-    for number, (ref, base, ratio) in enumerate(rounds, 1):
-        rates = (ref.requests_per_second, base.requests_per_second)
-        lines.append(row(f"  round {number}", *rates, ".1f", ratio))
-    errors = (sum(run.errors for run in result.rounds) for result in (reference, bare))
-    imports = (statistics.median(result.import_seconds) for result in (reference, bare))
+    for number in range(len(results[BARE].rounds)):
+        rates = [results[name].rounds[number].requests_per_second for name in names]
+        lines.append(row(f"  round {number + 1}", rates))
     lines += [
-        row("p50 latency, ms (median)", *medians(results, "p50_ms"), ".2f"),
-        row("p99 latency, ms (median)", *medians(results, "p99_ms"), ".2f"),
-        row("errors (all rounds)", *errors, "d"),
-        row("worker RSS, MB (max)", max(reference.worker_rss_mb), max(bare.worker_rss_mb)),
-        row("master RSS, MB", reference.master_rss_mb, bare.master_rss_mb),
-        row("import + create_app, s (median)", *imports, ".3f"),
+        row("p50 latency, ms (median)", [results[name].median("p50_ms") for name in names], ".2f"),
+        row("p99 latency, ms (median)", [results[name].median("p99_ms") for name in names], ".2f"),
+        row(
+            "errors (all rounds)",
+            [sum(run.errors for run in results[n].rounds) for n in names],
+            "d",
+        ),
+        row("worker RSS, MB (max)", [max(results[name].worker_rss_mb) for name in names]),
+        row("master RSS, MB", [results[name].master_rss_mb for name in names]),
+        row(
+            "import + create_app, s (median)",
+            [statistics.median(results[name].import_seconds) for name in names],
+            ".3f",
+        ),
         "",
-        "ref/bare of requests/s: the median of the rounds' ratios.",
+        f"x {BARE}: requests/s over the bare app's in the same round, the median of the rounds.",
+        f"speed-up x {base}: {ratio(results, 'speed-up', base):.3f}; "
+        f"bare+log x bare: {ratio(results, 'bare+log'):.3f} (what gunicorn's access log costs).",
     ]
-    lines += noise_warning(bare)
-    lines += ["", "goals (DESIGN.md, Quality bars):"]
+    lines += noise_warning(results[BARE])
+    lines += ["", "goals of the reference (README.md, Performance):"]
     for goal in goals(results):
         lines.append(f"  {'ok' if goal['ok'] else 'MISS':5} {goal['goal']:42} {goal['value']}")
     return "\n".join(lines)
@@ -330,50 +388,62 @@ def noise_warning(bare: AppResult) -> list[str]:
     ]
 
 
-def medians(results: dict[str, AppResult], name: str) -> tuple[float, float]:
-    """One number's median over the rounds, for the reference app and the bare one."""
-    return results["reference"].median(name), results["bare"].median(name)
+def row(label: str, values: list[Any], spec: str = ".1f") -> str:
+    """One line of the table: the label, then one column per app."""
+    cells = "".join(f"{value:>13{spec if not isinstance(value, str) else ''}}" for value in values)
+    return f"{label:34}{cells}"
 
 
-def row(label: str, ref: float, base: float, spec: str = ".1f", ratio: float | None = None) -> str:
-    """One line of the table: the label, both apps' numbers and perhaps their ratio."""
-    end = f"{ratio:>10.3f}" if ratio is not None else ""
-    return f"{label:34}{ref:>12{spec}}{base:>12{spec}}{end}"
+def rotated(apps: list[App], number: int) -> list[App]:
+    """The apps in round number's order: each takes every place in turn, so none is always first."""
+    shift = number % len(apps)
+    return apps[shift:] + apps[:shift]
 
 
-def measure(options: argparse.Namespace, log_dir: Path) -> dict[str, AppResult]:
-    """Start both servers, warm them up, drive them in turn, and stop them."""
+def measure(options: argparse.Namespace, work: Path) -> dict[str, AppResult]:
+    """Start every server, warm them up, drive them in turn, and stop them."""
     env = server_env(options.workers)
-    results = {name: AppResult(target) for name, target in APPS.items()}
-    servers: dict[str, Server] = {}
+    sources = {"kata": ROOT, "speed-up": speed_up.write_speed_up(work / "speed-up")}
+    apps = APPS[:]
+    if not speed_up.solution_is_end_of_lesson():
+        sources[LESSON_07.source] = speed_up.write_reference(work / LESSON_07.source)
+        apps.insert(1, LESSON_07)
+    folders = {app.name: sources[app.source] for app in apps}
+    envs = {app.name: app_env(env, folders[app.name]) for app in apps}
+    results = {app.name: AppResult(app.target) for app in apps}
+    running: dict[str, Server] = {}
     try:
-        for name, target in APPS.items():
-            servers[name] = Server(name, target, env, log_dir / f"{name}.log")
-        for server in servers.values():
+        for app in apps:
+            log = work / f"{app.name}.log"
+            running[app.name] = Server(app, folders[app.name], envs[app.name], log)
+        for server in running.values():
             server.wait_until_ready(options.workers)
-        for name, server in servers.items():
+        for name, server in running.items():
             progress(f"warming up {name} on port {server.port} ({options.warmup} s)")
             wrk(server.url, options.warmup, options.connections)
-        for number in range(1, options.rounds + 1):
-            for name, server in servers.items():
+        for number in range(options.rounds):
+            for app in rotated(apps, number):
+                server = running[app.name]
                 run = wrk(server.url, options.duration, options.connections)
                 if server.process.poll() is not None:
                     raise CannotMeasure(server.failure("stopped during the load"))
-                results[name].rounds.append(run)
+                results[app.name].rounds.append(run)
                 progress(
-                    f"round {number}/{options.rounds} {name:9} {run.requests_per_second:9.1f} "
-                    f"req/s  p99 {run.p99_ms:7.2f} ms  errors {run.errors}"
+                    f"round {number + 1}/{options.rounds} {app.name:9} "
+                    f"{run.requests_per_second:9.1f} req/s  p99 {run.p99_ms:7.2f} ms  "
+                    f"errors {run.errors}"
                 )
-        for name, server in servers.items():
+        for name, server in running.items():
             results[name].master_rss_mb = rss_mb(server.process.pid)
             results[name].worker_rss_mb = [rss_mb(pid) for pid in child_pids(server.process.pid)]
     finally:
-        for server in servers.values():
+        for server in running.values():
             server.stop()
     progress(f"timing imports ({options.import_runs} fresh interpreters each)")
     for _ in range(options.import_runs):
-        for name, statement in IMPORTS.items():
-            results[name].import_seconds.append(import_seconds(statement, env))
+        for app in apps:
+            seconds = import_seconds(app.statement, envs[app.name], folders[app.name])
+            results[app.name].import_seconds.append(seconds)
     return results
 
 
@@ -393,7 +463,7 @@ def positive(text: str) -> int:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line: how long and how hard to measure, and where to write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=positive, default=10, help="A/B rounds (default 10)")
+    parser.add_argument("--rounds", type=positive, default=10, help="rounds (default 10)")
     parser.add_argument("--duration", type=positive, default=4, help="seconds per run (default 4)")
     parser.add_argument("--warmup", type=positive, default=2, help="warm-up seconds (default 2)")
     parser.add_argument("--workers", type=positive, default=2, help="WEB_CONCURRENCY (default 2)")
@@ -417,8 +487,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     try:
-        with tempfile.TemporaryDirectory(prefix="kata-load-") as log_dir:
-            results = measure(options, Path(log_dir))
+        with tempfile.TemporaryDirectory(prefix="kata-load-") as work:
+            results = measure(options, Path(work))
     except CannotMeasure as error:
         print(f"Cannot measure: {error}", file=sys.stderr)
         return 2
@@ -431,7 +501,9 @@ def main(argv: list[str] | None = None) -> int:
             "machine": info,
             "settings": settings,
             "apps": {name: asdict(result) for name, result in results.items()},
-            "round_ratios": [round(ratio, 4) for ratio in round_ratios(results)],
+            "round_ratios_to_bare": {
+                name: [round(value, 4) for value in round_ratios(results, name)] for name in results
+            },
             "goals": goals(results),
         }
         options.json.write_text(json.dumps(data, indent=2) + "\n")
