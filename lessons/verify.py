@@ -8,15 +8,12 @@ alternative passes all lessons so far. The checks run in parallel, one pytest ea
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from . import catalog, copies, stages
+from . import catalog, copies, runner, stages
 from .judges import Judge, all_pass, both, read_report, red, span, summarize
 
 TIMEOUT = 180  # seconds for one pytest run; a hung run is a failed check
@@ -87,24 +84,18 @@ def plan_checks(root: Path, repo: Path) -> tuple[list[Check], str]:
     return checks, trees[-1]
 
 
-def run_check(root: Path, repo: Path, check: Check, workspace: Path) -> None:
-    """Run pytest for one check in a copy of the kata with its own solution/; judge the result."""
-    if check.problems:  # it could not even be set up
-        return
+def prepare(root: Path, repo: Path, check: Check, workspace: Path) -> runner.Run:
+    """A copy of the kata with the check's solution/, and the pytest run to make in it."""
     folder = workspace / check.label.replace("/", "-").replace(" ", "-").replace("(", "").replace(
         ")", ""
     )
     copies.lessons_copy(root, folder)
     stages.checkout(repo, check.tree, folder)
-    report = folder / "report.xml"
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
+    arguments = [
         *PYTEST_OPTIONS,
         *check.options,
         "--junitxml",
-        str(report),
+        str(folder / "report.xml"),
         "-o",
         "junit_family=xunit1",
         *(f"lessons/{number}" for number in check.lessons),
@@ -115,19 +106,19 @@ def run_check(root: Path, repo: Path, check: Check, workspace: Path) -> None:
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
     # Share hypothesis's cache (its Unicode tables take a second to build) between the runs.
     environment.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(root / ".hypothesis"))
-    started = time.perf_counter()
-    try:
-        result = subprocess.run(
-            command, cwd=folder, env=environment, capture_output=True, text=True, timeout=TIMEOUT
-        )
-    except subprocess.TimeoutExpired:
-        check.seconds = time.perf_counter() - started
+    return runner.Run(arguments, folder, environment, TIMEOUT)
+
+
+def judge(check: Check, run: runner.Run) -> None:
+    """What the run showed, and whether it is what the check expects."""
+    check.seconds = run.seconds
+    report = run.folder / "report.xml"
+    if run.code is None:
         check.problems.append(f"pytest did not finish within {TIMEOUT} s")
         return
-    check.seconds = time.perf_counter() - started
-    if result.returncode not in (0, 1) or not report.is_file():
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
-        check.problems.append(f"pytest exited with code {result.returncode}:\n{tail}")
+    if run.code not in (0, 1) or not report.is_file():
+        tail = "\n".join(run.output.strip().splitlines()[-15:])
+        check.problems.append(f"pytest exited with code {run.code}:\n{tail}")
         return
     outcomes = read_report(report)
     check.summary = summarize(outcomes, check.lessons)
@@ -145,10 +136,15 @@ def run(root: Path = catalog.ROOT, jobs: int | None = None) -> int:
         return 1
     jobs = jobs or os.cpu_count() or 2
     print(f"Verifying {len(checks)} runs of the lessons, {jobs} at a time...")
-    with TemporaryDirectory(prefix="kata-verify-") as workspace, ThreadPoolExecutor(jobs) as pool:
-        # The longest runs (the most lessons) go first so the pool finishes together.
-        ordered = sorted(checks, key=lambda check: -len(check.lessons))
-        list(pool.map(lambda check: run_check(root, repo, check, Path(workspace)), ordered))
+    with TemporaryDirectory(prefix="kata-verify-") as workspace:
+        # The longest runs (the most lessons) go first so that the last ones finish together.
+        ordered = sorted(
+            (c for c in checks if not c.problems), key=lambda check: -len(check.lessons)
+        )
+        runs = [prepare(root, repo, check, Path(workspace)) for check in ordered]
+        runner.run_all(runs, jobs)
+        for check, run in zip(ordered, runs, strict=True):
+            judge(check, run)
 
     same = stages.tree_of(repo, catalog.files(root / "solution")) == last_tree
     width = max(len(check.label) for check in checks)
