@@ -31,11 +31,11 @@ README = "lessons/13/README.md"
 JSON, MERGE_PATCH = "application/json", "application/merge-patch+json"
 
 # The examples share one app and its database: each one first brings the guestbook to the
-# number of greetings it asks for. Each costs a dozen requests, so there are 20 at most.
+# number of greetings it asks for. Each costs a dozen requests or more, so there are 15 at most.
 one_app_for_all_examples = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     report_multiple_bugs=False,
-    max_examples=min(settings.default.max_examples, 20),
+    max_examples=min(settings.default.max_examples, 15),
 )
 
 
