@@ -198,7 +198,7 @@ def challenge(response: Any) -> tuple[str, dict[str, str]]:
     parsed = WWWAuthenticate.from_header(response.headers.get("WWW-Authenticate"))
     if parsed is None:
         return "", {}
-    return parsed.type.lower(), dict(parsed.parameters)
+    return parsed.type.lower(), {name: value or "" for name, value in parsed.parameters.items()}
 
 
 def moment_before() -> datetime:
