@@ -181,3 +181,32 @@ def submit(client: Any, url: str, values: dict[str, str], **options: Any) -> Any
     form = form_with(shown, *values)
     target = urljoin(shown.request.url, form.action or url)
     return client.post(target, data={**form.fields, **values}, headers=BROWSER, **options)
+
+
+# -- lesson 12: creating greetings (lesson 13 uses these too) -------------------------------
+
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from werkzeug.datastructures import WWWAuthenticate  # noqa: E402
+
+GREETING_KEYS = ["author", "created_at", "id", "message", "updated_at"]
+TOO_LARGE = 17 * 1024  # characters of message: more than MAX_CONTENT_LENGTH's 16 KiB (lesson 10)
+
+
+def challenge(response: Any) -> tuple[str, dict[str, str]]:
+    """The WWW-Authenticate header, parsed: its scheme in lower case, and its parameters."""
+    parsed = WWWAuthenticate.from_header(response.headers.get("WWW-Authenticate"))
+    if parsed is None:
+        return "", {}
+    return parsed.type.lower(), {name: value or "" for name, value in parsed.parameters.items()}
+
+
+def moment_before() -> datetime:
+    """Now, cut down to the millisecond: no timestamp the app writes from now on is earlier."""
+    now = datetime.now(UTC)
+    return now - timedelta(microseconds=now.microsecond % 1000)
+
+
+def moment_after() -> datetime:
+    """A millisecond from now: no timestamp the app has written so far is later."""
+    return datetime.now(UTC) + timedelta(milliseconds=1)
