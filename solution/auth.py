@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from .db import db
 from .forms import LoginForm, RegisterForm
-from .models import User, authenticate
+from .models import LARGEST_ID, User, authenticate
 from .pages import page
 
 bp = Blueprint("auth", __name__)
@@ -25,7 +25,8 @@ def init_app(app: Flask) -> None:
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The user a session cookie names, or None (Flask-Login then treats them as anonymous)."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    known = user_id.isascii() and user_id.isdigit() and int(user_id) <= LARGEST_ID
+    return db.session.get(User, int(user_id)) if known else None
 
 
 @bp.route("/register", methods=["GET", "POST"])

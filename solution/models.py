@@ -16,6 +16,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import Model, db
 
+# Ids live in INTEGER columns, which hold up to 2**31 - 1 on PostgreSQL: a larger number names
+# no row (and SQLite could not even look it up).
+LARGEST_ID = 2**31 - 1
+
 
 def utc_now() -> datetime:
     """The time now, in UTC."""

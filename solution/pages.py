@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from .db import db
 from .forms import GreetingForm
 from .headers import PAGE_HEADERS
-from .models import Greeting
+from .models import LARGEST_ID, Greeting
 from .timestamps import iso
 
 bp = Blueprint("pages", __name__)
@@ -60,7 +60,7 @@ def sign() -> Response:
 def guestbook(form: GreetingForm | None, status: int = 200) -> Response:
     """The guestbook page at ?page=, with form (or none), answered with status."""
     text = request.args.get("page", "1")
-    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= LARGEST_ID):
         abort(400, description="The page must be a whole number, 1 or more.")
     query = (
         db.select(Greeting)

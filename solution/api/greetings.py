@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request, url_for
+from flask import abort, g, request, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
 
 from .. import rules
 from ..db import db
-from ..models import Greeting, utc_now
+from ..models import LARGEST_ID, Greeting, utc_now
 from ..timestamps import iso
 from . import bp
 from .auth import token_required
 from .input import InvalidRequest, json_object
 
 PER_PAGE, MOST_PER_PAGE = 20, 100
+
+NO_SUCH_GREETING = "There is no greeting with this id."
 
 
 def greeting_json(greeting: Greeting) -> dict[str, Any]:
@@ -48,15 +50,19 @@ def list_greetings() -> tuple[list[dict[str, Any]], dict[str, str]]:
 
 
 def paging() -> tuple[int, int]:
-    """?page= (1 or more, default 1) and ?per_page= (1 to 100, default 20), or 400 naming them."""
+    """?page= (1 or more, default 1) and ?per_page= (1 to 100, default 20), or 400 naming them.
+
+    A page is at most LARGEST_ID, as an id is: a larger one could only be past the end anyway.
+    """
     errors = []
     numbers = {}
-    for name, default, highest in (("page", 1, None), ("per_page", PER_PAGE, MOST_PER_PAGE)):
+    for name, default, highest in (("page", 1, LARGEST_ID), ("per_page", PER_PAGE, MOST_PER_PAGE)):
         text = request.args.get(name)
         number = default if text is None else int(text) if text.isascii() and text.isdigit() else 0
-        if number < 1 or (highest is not None and number > highest):
-            limit = f"from 1 to {highest}" if highest else "1 or more"
-            errors.append({"parameter": name, "detail": f"must be a whole number {limit}"})
+        if not 1 <= number <= highest:
+            errors.append(
+                {"parameter": name, "detail": f"must be a whole number from 1 to {highest}"}
+            )
         numbers[name] = number
     if errors:
         raise InvalidRequest(errors)
@@ -122,9 +128,9 @@ def delete_greeting(greeting_id: int) -> tuple[str, int]:
 
 def find_greeting(greeting_id: int) -> Greeting:
     """The greeting with this id, or 404."""
-    greeting: Greeting = db.get_or_404(
-        Greeting, greeting_id, description="There is no greeting with this id."
-    )
+    if greeting_id > LARGEST_ID:
+        abort(404, description=NO_SUCH_GREETING)
+    greeting: Greeting = db.get_or_404(Greeting, greeting_id, description=NO_SUCH_GREETING)
     return greeting
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import abort, current_app, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Conflict
 
 from .. import rules
 from ..db import db
-from ..models import User
+from ..models import LARGEST_ID, User
 from ..timestamps import iso
 from . import bp
 from .input import json_object
+
+NO_SUCH_USER = "There is no user with this id."
 
 
 class UsernameTaken(Conflict):
@@ -47,4 +49,6 @@ def create_user() -> tuple[dict[str, Any], int, dict[str, str]]:
 @bp.get("/users/<int:user_id>")
 def get_user(user_id: int) -> dict[str, Any]:
     """One user, or 404."""
-    return user_json(db.get_or_404(User, user_id, description="There is no user with this id."))
+    if user_id > LARGEST_ID:
+        abort(404, description=NO_SUCH_USER)
+    return user_json(db.get_or_404(User, user_id, description=NO_SUCH_USER))
