@@ -95,8 +95,9 @@ def test_init_db_makes_an_empty_guestbook_and_can_run_again(app, client, runner)
             tip="register a click command named init-db that calls db.create_all(); it needs the "
             f"app context: add @with_appcontext ({README}, step 3)",
         )
-    assert greetings(client) == [], explain(
-        expected="an empty guestbook, []", got="greetings", tip="do not add data in init-db"
+    listed = greetings(client)
+    assert listed == [], explain(
+        expected="an empty guestbook, []", got=repr(listed)[:300], tip="do not add data in init-db"
     )
 
 
@@ -138,6 +139,25 @@ def test_a_greeting_added_on_the_command_line_is_listed(guestbook, client, runne
         expected="updated_at equal to created_at for a greeting never changed",
         got=f"created_at {greeting['created_at']}, updated_at {greeting['updated_at']}",
         tip="give both the same moment when the greeting is written",
+    )
+
+
+def test_the_api_index_links_to_the_greetings(guestbook, client):
+    response = client.get("/api/")
+    body = response.get_json(silent=True)
+    links = body.get("links") if isinstance(body, dict) else None
+    link = links.get("greetings") if isinstance(links, dict) else None
+    assert link == "http://localhost/api/greetings", explain(
+        expected='GET /api/ to list "greetings": "http://localhost/api/greetings" among its links',
+        got=show(response),
+        tip='add "greetings": "api.list_greetings" to the links of lesson 08\'s index, built with '
+        f"url_for(..., _external=True) ({README}, step 5)",
+    )
+    followed = client.get(link)
+    assert followed.status_code == 200 and followed.get_json(silent=True) == [], explain(
+        expected=f"GET {link} to answer 200 with the list: [] in an empty guestbook",
+        got=show(followed),
+        tip=f"link to the endpoint of the list view ({README}, step 5)",
     )
 
 
