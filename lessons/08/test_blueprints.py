@@ -40,7 +40,11 @@ def test_part_one_answers_as_before(client, method, url, status):
     assert response.status_code == status and response.mimetype == "application/json", explain(
         expected=f"{method} {url} to answer {status} with JSON, as in Part I",
         got=show(response),
-        tip=f"register the blueprint in create_app(): app.register_blueprint(main.bp) ({README}, step 1)",
+        tip=f"register the blueprint in create_app(): app.register_blueprint(main.bp) ({README}, step 1)"
+        if status < 400
+        else "keep lesson 04's error handler on the app (or register it with bp.app_errorhandler): "
+        "a blueprint's own errorhandler never sees a URL that matches no route, nor a method that "
+        f"no route allows ({README}, step 2)",
     )
     body = json_object(response, f"{method} {url}", "keep Part I's views as they were")
     keys = (
@@ -119,7 +123,25 @@ def test_the_api_links_follow_the_host_and_scheme_the_client_used(make_app):
         "trusted proxy says came over HTTPS",
         got=repr(got),
         tip="build every link with url_for(..., _external=True): it takes the host and scheme from the "
-        "request, never from a string in your code",
+        f"request, never from a string in your code ({README}, step 3)",
+    )
+
+
+def test_the_api_answers_carry_the_headers_of_part_one(client):
+    response = client.get("/api/", headers={"X-Request-ID": "api-index-1"})
+    assert response.status_code == 200, explain(
+        expected="GET /api/ to answer 200",
+        got=show(response),
+        tip=f"add the api blueprint ({README}, step 3)",
+    )
+    headers = {name: response.headers.get(name) for name in SECURITY_HEADERS}
+    echoed = response.headers.get("X-Request-ID")
+    assert headers == SECURITY_HEADERS and echoed == "api-index-1", explain(
+        expected="the security headers of lesson 06 on GET /api/, and X-Request-ID: api-index-1 "
+        "echoed",
+        got=str({**headers, "X-Request-ID": echoed}),
+        tip="register the hooks on the app (app.after_request), not on the main blueprint: a "
+        f"blueprint's own hooks run only for its own views ({README}, step 2)",
     )
 
 
@@ -135,7 +157,12 @@ def test_unknown_api_urls_answer_the_json_errors_of_part_one(client, method, url
         tip=f"add the api blueprint ({README}, step 3)",
     )
     response = client.open(url, method=method)
-    body = json_object(response, f"{method} {url}", "keep lesson 04's handler on the app")
+    body = json_object(
+        response,
+        f"{method} {url}",
+        "keep lesson 04's error handler on the app: a blueprint's own errorhandler never sees a "
+        f"URL that matches no route ({README}, step 2)",
+    )
     assert response.status_code == status and sorted(body) == ERROR_KEYS, explain(
         expected=f"{method} {url} to answer {status} with Part I's JSON error",
         got=show(response),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy
+from sqlalchemy.engine import make_url
 from werkzeug.security import check_password_hash
 
 from lessons import databases
@@ -32,6 +36,56 @@ def output(result):
     return (result.output.strip() or repr(result.exception))[-400:]
 
 
+@pytest.fixture
+def faraway_clock():
+    """Pretend the computer's clock is set to Nepal time (UTC+05:45), where the OS allows it."""
+    if not hasattr(time, "tzset"):  # Windows cannot change the zone here; the test still checks UTC
+        yield
+        return
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Kathmandu"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+def written_at_one_moment(uri, message):
+    """Give every row of the table that holds message the times of its oldest row, as if they
+    were all written at once; return the names of the time columns changed (None: no table
+    holds the message)."""
+    with databases.inspected(uri) as connection:
+        inspector = sqlalchemy.inspect(connection)
+        quote = connection.dialect.identifier_preparer.quote
+        for table in inspector.get_table_names():
+            columns = inspector.get_columns(table)
+            texts = [c["name"] for c in columns if isinstance(c["type"], sqlalchemy.String)]
+            if not any(
+                connection.execute(
+                    sqlalchemy.text(f"SELECT 1 FROM {quote(table)} WHERE {quote(name)} = :message"),
+                    {"message": message},
+                ).first()
+                for name in texts
+            ):
+                continue
+            moments = [c["name"] for c in columns if isinstance(c["type"], sqlalchemy.DateTime)]
+            for name in moments:
+                column, where = quote(name), quote(table)
+                connection.execute(
+                    sqlalchemy.text(
+                        f"UPDATE {where} SET {column} = (SELECT min({column}) FROM {where})"
+                    )
+                )
+            connection.commit()
+            return moments
+    return None
+
+
 def test_init_db_makes_an_empty_guestbook_and_can_run_again(app, client, runner):
     for attempt in ("the first time", "a second time, on the tables it made"):
         result = runner.invoke(args=["init-db"])
@@ -41,12 +95,13 @@ def test_init_db_makes_an_empty_guestbook_and_can_run_again(app, client, runner)
             tip="register a click command named init-db that calls db.create_all(); it needs the "
             f"app context: add @with_appcontext ({README}, step 3)",
         )
-    assert greetings(client) == [], explain(
-        expected="an empty guestbook, []", got="greetings", tip="do not add data in init-db"
+    listed = greetings(client)
+    assert listed == [], explain(
+        expected="an empty guestbook, []", got=repr(listed)[:300], tip="do not add data in init-db"
     )
 
 
-def test_a_greeting_added_on_the_command_line_is_listed(guestbook, client, runner):
+def test_a_greeting_added_on_the_command_line_is_listed(guestbook, client, runner, faraway_clock):
     now = datetime.now(UTC)
     before = now - timedelta(microseconds=now.microsecond % 1000)
     cli_user(runner, "ada")
@@ -77,12 +132,32 @@ def test_a_greeting_added_on_the_command_line_is_listed(guestbook, client, runne
         "in the kata's format (UTC, milliseconds, Z)",
         got=repr(greeting["created_at"]),
         tip="store aware UTC times, and format them like lesson 02; SQLite gives them back naive, "
-        f"without their zone, so treat a naive time as UTC ({README}, step 4)",
+        "without their zone, so treat a naive time as UTC, never as local time (this computer's "
+        f"clock is set to UTC+05:45 here) ({README}, step 4)",
     )
     assert greeting["updated_at"] == greeting["created_at"], explain(
         expected="updated_at equal to created_at for a greeting never changed",
         got=f"created_at {greeting['created_at']}, updated_at {greeting['updated_at']}",
         tip="give both the same moment when the greeting is written",
+    )
+
+
+def test_the_api_index_links_to_the_greetings(guestbook, client):
+    response = client.get("/api/")
+    body = response.get_json(silent=True)
+    links = body.get("links") if isinstance(body, dict) else None
+    link = links.get("greetings") if isinstance(links, dict) else None
+    assert link == "http://localhost/api/greetings", explain(
+        expected='GET /api/ to list "greetings": "http://localhost/api/greetings" among its links',
+        got=show(response),
+        tip='add "greetings": "api.list_greetings" to the links of lesson 08\'s index, built with '
+        f"url_for(..., _external=True) ({README}, step 5)",
+    )
+    followed = client.get(link)
+    assert followed.status_code == 200 and followed.get_json(silent=True) == [], explain(
+        expected=f"GET {link} to answer 200 with the list: [] in an empty guestbook",
+        got=show(followed),
+        tip=f"link to the endpoint of the list view ({README}, step 5)",
     )
 
 
@@ -95,6 +170,37 @@ def test_greetings_come_newest_first(guestbook, client, runner):
         expected='the newest greeting first: ["third", "second", "first"]',
         got=repr(listed),
         tip=f"order_by(Greeting.created_at.desc(), Greeting.id.desc()) ({README}, step 5)",
+    )
+
+
+def test_greetings_written_at_the_same_moment_come_newest_id_first(
+    guestbook, client, runner, database_uri
+):
+    cli_user(runner, "ada")
+    messages = ["Tie 1", "Tie 2", "Tie 3", "Tie 4"]
+    for message in messages:
+        cli_greeting(runner, "ada", message)
+    changed = written_at_one_moment(database_uri, "Tie 1")
+    assert changed is not None, explain(
+        expected="the greetings in the database that SQLALCHEMY_DATABASE_URI names (the test "
+        "passes it in test_config)",
+        got="no table there that holds the message 'Tie 1'",
+        tip="call db.init_app(app) after app.config.update(test_config): Flask-SQLAlchemy reads the "
+        f"setting when init_app runs, not later ({README}, step 2)",
+    )
+    assert changed, explain(
+        expected="a table with the greetings' messages and their times in DateTime columns",
+        got="no DateTime column beside the messages",
+        tip=f"created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now) ({README}, step 4)",
+    )
+    listed = greetings(client)
+    shown = [greeting.get("message") for greeting in listed]
+    assert shown == messages[::-1], explain(
+        expected=f"greetings with the same created_at newest first, by id: {messages[::-1]}",
+        got=f"{shown} (the test gave the greetings one created_at, in {changed}, as when two are "
+        "written within one clock tick)",
+        tip="break the tie with the id: order_by(Greeting.created_at.desc(), Greeting.id.desc()) "
+        f"({README}, step 5)",
     )
 
 
@@ -190,7 +296,7 @@ def test_the_password_is_stored_as_a_werkzeug_hash_only(guestbook, runner, datab
         expected="a hash of the password, made by werkzeug.security.generate_password_hash",
         got="no value that check_password_hash accepts for the password",
         tip="hash it with generate_password_hash(password, method), and check it with "
-        "check_password_hash; a plain hashlib digest has no salt",
+        f"check_password_hash; a plain hashlib digest has no salt ({README}, step 4)",
     )
 
 
@@ -251,28 +357,74 @@ def test_sqlite_in_the_instance_folder_by_default(create_app, isolated):
 
 
 def test_database_url_is_honoured_and_test_config_wins_over_it(create_app, isolated, monkeypatch):
-    platform, tests = isolated / "from-the-platform.sqlite3", isolated / "from-the-test.sqlite3"
+    platform, setting, tests = (
+        isolated / f"from-{source}.sqlite3"
+        for source in ("the-platform", "flask-setting", "the-test")
+    )
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{platform.as_posix()}")
-    for config, made in (
-        ({}, platform),
-        ({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tests.as_posix()}"}, tests),
+    for why, variable, config, made in (
+        ("DATABASE_URL names it", None, {}, platform),
+        (
+            "FLASK_SQLALCHEMY_DATABASE_URI names it, and wins over DATABASE_URL",
+            setting,
+            {},
+            setting,
+        ),
+        (
+            "test_config names it, and wins over FLASK_SQLALCHEMY_DATABASE_URI and DATABASE_URL",
+            setting,
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tests.as_posix()}"},
+            tests,
+        ),
     ):
+        if variable is not None:
+            monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", f"sqlite:///{variable.as_posix()}")
         app = create_app({"TESTING": True, "PASSWORD_HASH_METHOD": databases.CHEAP_HASH, **config})
         try:
             result = app.test_cli_runner().invoke(args=["init-db"])
         finally:
             databases.dispose(app)
         assert result.exit_code == 0 and made.is_file(), explain(
-            expected=f"`flask init-db` to make {made.name}: "
-            + (
-                "DATABASE_URL names it"
-                if not config
-                else "test_config names it, and wins over DATABASE_URL"
-            ),
+            expected=f"`flask init-db` to make {made.name}: {why}",
             got=f"exit code {result.exit_code}; files: {sorted(path.name for path in isolated.glob('*.sqlite3'))}",
             tip="read DATABASE_URL into SQLALCHEMY_DATABASE_URI before from_prefixed_env(), so that "
             f"FLASK_* variables and test_config still win ({README}, step 2)",
         )
+
+
+def through_psycopg(uri):
+    """The parts of a URL that names PostgreSQL through psycopg 3, or None for any other."""
+    try:
+        url = make_url(uri)
+        dialect = url.get_dialect()
+    except Exception:  # not a URL, or no dialect SQLAlchemy knows
+        return None
+    if (dialect.name, dialect.driver) != ("postgresql", "psycopg"):
+        return None
+    return url.username, url.password, url.host, url.database, dict(url.query)
+
+
+def test_a_postgres_database_url_is_read_with_psycopg(create_app, monkeypatch):
+    given = "postgres://guestbook:s3cret@/guestbook?host=/nonexistent"  # as platforms write it
+    monkeypatch.setenv("DATABASE_URL", given)
+    try:
+        app = create_app({"TESTING": True, "PASSWORD_HASH_METHOD": databases.CHEAP_HASH})
+        try:
+            uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+            got = f"SQLALCHEMY_DATABASE_URI = {uri!r}"
+        finally:
+            databases.dispose(app)
+    except Exception as error:  # SQLAlchemy knows no dialect called postgres
+        uri, got = None, f"create_app() raised {type(error).__name__}: {error}"
+    wanted = ("guestbook", "s3cret", None, "guestbook", {"host": "/nonexistent"})
+    assert through_psycopg(uri) == wanted, explain(
+        expected=f"DATABASE_URL={given} to give SQLALCHEMY_DATABASE_URI = "
+        "'postgresql+psycopg://guestbook:s3cret@/guestbook?host=/nonexistent': PostgreSQL "
+        "through psycopg 3, the rest of the URL as it was",
+        got=got,
+        tip="platforms write postgres://, a name SQLAlchemy does not know: replace that scheme "
+        f"with postgresql+psycopg:// ({README}, step 2)",
+    )
 
 
 def test_the_list_takes_as_many_queries_for_ten_greetings_as_for_one(guestbook, client, runner):
