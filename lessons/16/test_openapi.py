@@ -98,13 +98,23 @@ def checked(spec):
         got=problem,
         tip=f"make test_the_document_passes_the_spec_validator pass first ({README}, step 6)",
     )
-    return openapi(text)
+    try:
+        return openapi(text)
+    except Exception as error:  # a document openapi-core cannot read: say why
+        raise AssertionError(
+            explain(
+                expected="a document openapi-core can read",
+                got=f"{type(error).__name__}: {str(error)[:400]}",
+                tip=f"make test_the_document_passes_the_spec_validator pass first ({README}, step 6)",
+            )
+        ) from None
 
 
 def prefix(spec):
     """The path a relative server URL puts in front of every path ("" when there is none)."""
-    servers = spec.get("servers") or [{}]
-    url = str(servers[0].get("url", "/")) if isinstance(servers[0], dict) else "/"
+    servers = spec.get("servers")
+    first = servers[0] if isinstance(servers, list) and servers else {}
+    url = str(first.get("url", "/")) if isinstance(first, dict) else "/"
     return url.rstrip("/") if url.startswith("/") else ""
 
 
@@ -230,10 +240,10 @@ def session(api):
     api.post("/api/users", json={"username": "eve", "password": TOO_LARGE})
     api.post("/api/tokens", auth=("ada", "wrong password"))
     api.post("/api/tokens")
-    me = api.get("/api/users/me", headers=ada).get_json(silent=True) or {}
+    me = api.get("/api/users/me", headers=ada).get_json(silent=True)
     api.get("/api/users/me")
     api.get("/api/users/me", headers=bearer("not-a-token"))
-    api.get(f"/api/users/{me.get('id', 1)}")
+    api.get(f"/api/users/{me.get('id', 1) if isinstance(me, dict) else 1}")
     api.get("/api/users/999999")
     first = api_greeting(api, ada, "Hello")
     for message in ("Second", "Third"):
@@ -362,7 +372,8 @@ def test_the_components_describe_greetings_users_and_errors(client):
 def test_the_security_schemes_are_bearer_tokens_and_http_basic(client):
     spec = document(client)
     components = spec.get("components") if isinstance(spec.get("components"), dict) else {}
-    found = components.get("securitySchemes") or {}
+    found = components.get("securitySchemes")
+    found = found if isinstance(found, dict) else {}
     schemes = {
         name: (str(scheme.get("type")), str(scheme.get("scheme", "")).lower())
         for name, scheme in found.items()
@@ -483,7 +494,8 @@ def test_the_headers_the_app_sends_are_declared(guestbook, client):
     api.post("/api/tokens", auth=("ada", "wrong password"))
     for request, response in api.exchanges:
         label, operation = operation_for(spec, request.method, request.path)
-        responses = (operation or {}).get("responses") or {}
+        responses = (operation or {}).get("responses")
+        responses = responses if isinstance(responses, dict) else {}
         answer = resolve(spec, responses.get(str(response.status_code)))
         declared = {str(name).lower() for name in answer.get("headers") or {}}
         sent = [name for name in SENT_HEADERS if name in response.headers]
