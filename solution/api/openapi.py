@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..models import LARGEST_ID
 from . import bp
 
 
@@ -48,7 +49,8 @@ ERROR_RESPONSES = {
     415: "UnsupportedMediaType",
 }
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
-ID = {"type": "integer", "minimum": 1}
+# Ids and pages fit the database's INTEGER columns (models.LARGEST_ID).
+ID = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
 TIMESTAMP = {"type": "string", "format": "date-time", "examples": ["2026-01-01T12:00:00.000Z"]}
 
 
@@ -69,7 +71,7 @@ PAGING = [
         "name": "page",
         "in": "query",
         "description": "Which page, from 1. A page past the end is an empty list.",
-        "schema": {"type": "integer", "minimum": 1, "default": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": LARGEST_ID, "default": 1},
     },
     {
         "name": "per_page",
