@@ -181,3 +181,48 @@ def submit(client: Any, url: str, values: dict[str, str], **options: Any) -> Any
     form = form_with(shown, *values)
     target = urljoin(shown.request.url, form.action or url)
     return client.post(target, data={**form.fields, **values}, headers=BROWSER, **options)
+
+
+# -- lessons 10 and 11: the API as a server runs it, its field errors, its challenges ------------
+
+
+def served(make_app: Any, config: dict[str, Any] | None = None) -> Any:
+    """A client of your app with its tables made, as a server runs it (TESTING off).
+
+    An exception in a view then answers a 500, as it would for a real client, instead of
+    reaching the test: a crash shows as what it is.
+    """
+    app = make_app({"TESTING": False, **(config or {})})
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, explain(
+        expected="`flask init-db` to create the tables and exit with code 0",
+        got=(result.output.strip() or repr(result.exception))[-400:],
+        tip="add the init-db command (lessons/09/README.md)",
+    )
+    return app.test_client()
+
+
+def pointers(response: Any) -> list[Any] | None:
+    """The pointers of a JSON error's "errors" (lesson 10), or None when it has no such list."""
+    body = response.get_json(silent=True)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list) or not all(
+        isinstance(error, dict) and isinstance(error.get("detail"), str) for error in errors
+    ):
+        return None
+    return [error.get("pointer") for error in errors]
+
+
+def challenges(response: Any) -> list[tuple[str, dict[str, str | None]]]:
+    """Each WWW-Authenticate challenge of a response, parsed: ("bearer", {"realm": "api"}).
+
+    Parsed, not compared as text: realm=api and realm="api" say the same, and the scheme's
+    case does not count (RFC 9110, 11.6.1).
+    """
+    from werkzeug.datastructures import WWWAuthenticate  # here: the section above stays as it was
+
+    return [
+        (challenge.type, dict(challenge.parameters))
+        for value in response.headers.getlist("WWW-Authenticate")
+        if (challenge := WWWAuthenticate.from_header(value)) is not None
+    ]
