@@ -449,7 +449,7 @@ def test_a_taken_username_is_a_409_whatever_its_case(api, database_uri):
             f"lower(username) raises ({README}, step 5)",
         )
         found = pointers(response)
-        assert sorted(response.get_json()) == ERROR_BODY and found == ["/username"], explain(
+        assert found == ["/username"] and sorted(response.get_json()) == ERROR_BODY, explain(
             expected='the JSON error with errors [{"pointer": "/username", "detail": ...}]',
             got=show(response),
             tip=f"give the 409 its errors too ({README}, step 5)",
