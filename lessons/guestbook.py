@@ -8,9 +8,12 @@ with a message for the learner when that door is not there yet.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+
+from werkzeug.datastructures import WWWAuthenticate
 
 from lessons.feedback import explain, show
 
@@ -183,22 +186,62 @@ def submit(client: Any, url: str, values: dict[str, str], **options: Any) -> Any
     return client.post(target, data={**form.fields, **values}, headers=BROWSER, **options)
 
 
+# -- lessons 10 and 11: the API as a server runs it, its field errors, its challenges ------------
+
+
+def served(make_app: Any, config: dict[str, Any] | None = None) -> Any:
+    """A client of your app with its tables made, as a server runs it (TESTING off).
+
+    An exception in a view then answers a 500, as it would for a real client, instead of
+    reaching the test: a crash shows as what it is.
+    """
+    app = make_app({"TESTING": False, **(config or {})})
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, explain(
+        expected="`flask init-db` to create the tables and exit with code 0",
+        got=(result.output.strip() or repr(result.exception))[-400:],
+        tip="add the init-db command (lessons/09/README.md)",
+    )
+    return app.test_client()
+
+
+def pointers(response: Any) -> list[Any] | None:
+    """The pointers of a JSON error's "errors" (lesson 10), or None when it has no such list."""
+    body = response.get_json(silent=True)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list) or not all(
+        isinstance(error, dict) and isinstance(error.get("detail"), str) for error in errors
+    ):
+        return None
+    return [error.get("pointer") for error in errors]
+
+
+def challenges(response: Any) -> list[tuple[str, dict[str, str | None]]]:
+    """Each WWW-Authenticate challenge of a response, parsed: ("bearer", {"realm": "api"}).
+
+    Parsed, not compared as text: realm=api and realm="api" say the same, and the scheme's
+    case does not count (RFC 9110, 11.6.1).
+    """
+    return [
+        (challenge.type, dict(challenge.parameters))
+        for value in response.headers.getlist("WWW-Authenticate")
+        if (challenge := WWWAuthenticate.from_header(value)) is not None
+    ]
+
+
 # -- lesson 12: creating greetings (lesson 13 uses these too) -------------------------------
-
-from datetime import UTC, datetime, timedelta  # noqa: E402
-
-from werkzeug.datastructures import WWWAuthenticate  # noqa: E402
 
 GREETING_KEYS = ["author", "created_at", "id", "message", "updated_at"]
 TOO_LARGE = 17 * 1024  # characters of message: more than MAX_CONTENT_LENGTH's 16 KiB (lesson 10)
 
 
 def challenge(response: Any) -> tuple[str, dict[str, str]]:
-    """The WWW-Authenticate header, parsed: its scheme in lower case, and its parameters."""
-    parsed = WWWAuthenticate.from_header(response.headers.get("WWW-Authenticate"))
-    if parsed is None:
+    """The first WWW-Authenticate challenge, parsed: its scheme in lower case, its parameters."""
+    found = challenges(response)
+    if not found:
         return "", {}
-    return parsed.type.lower(), {name: value or "" for name, value in parsed.parameters.items()}
+    scheme, parameters = found[0]
+    return scheme.lower(), {name: value or "" for name, value in parameters.items()}
 
 
 def moment_before() -> datetime:
