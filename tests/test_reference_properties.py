@@ -1,5 +1,7 @@
 """Properties of the reference app over its whole surface: any method, path, query and headers.
 
+Every answer is JSON or one of the app's pages (or a redirect), with its own headers, never a 500.
+
 The apps run in production mode (TESTING off), so a crash would show as a 500 and not as an
 exception. They are built once per module, in an environment cleared of outside settings, so
 hypothesis's examples share them without a function-scoped fixture.
@@ -19,11 +21,13 @@ from hypothesis import strategies as st
 from werkzeug.http import parse_list_header
 
 from lessons.contract import ERROR_KEYS, HSTS, SANE_REQUEST_ID, SECURITY_HEADERS
+from lessons.databases import dispose
 from lessons.isolation import isolate
 from solution import create_app
+from solution.headers import PAGE_HEADERS
 from tests.support import FRESH_ID
 
-ALLOWED_METHODS = {"GET", "HEAD", "OPTIONS"}
+ALLOWED_METHODS = {"GET", "HEAD", "OPTIONS", "POST", "PATCH", "DELETE"}
 
 # -- what a client may send ---------------------------------------------------------------
 
@@ -33,14 +37,33 @@ methods = st.one_of(
 )
 # A path segment: a word the app knows, any text, or any bytes, percent-encoded as they travel.
 segments = st.one_of(
-    st.sampled_from(["hello", "health", "", ".", "..", "static", "api"]),
+    st.sampled_from(
+        ["hello", "health", "", ".", "..", "static", "api", "greetings", "users", "login"]
+    ),
     st.text(st.characters(exclude_categories=("Cs",))).map(lambda text: quote(text, safe="")),
     st.binary(max_size=12).map(lambda raw: quote_from_bytes(raw, safe="")),
     st.text(alphabet="%/:@!$&'()*+,;=~-._AZaz09", max_size=12),
 )
 paths = st.one_of(
     st.sampled_from(["/hello", "/hello/Ada", "/health", "/", "//hello", "/hello//Ada"]),
+    st.sampled_from(
+        [
+            "/login",
+            "/register",
+            "/logout",
+            "/api",
+            "/api/",
+            "/api/greetings",
+            "/api/greetings/1",
+            "/api/users",
+            "/api/users/1",
+            "/api/users/me",
+            "/api/tokens",
+            "/api/openapi.json",
+        ]
+    ),
     segments.map(lambda segment: "/hello/" + segment),
+    segments.map(lambda segment: "/api/greetings/" + segment),
     st.lists(segments, min_size=1, max_size=5).map(lambda parts: "/" + "/".join(parts)),
 )
 query_strings = st.one_of(
@@ -119,13 +142,22 @@ class Lines(logging.Handler):
 
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Flask]]:
-    """The reference app in production mode: as shipped, and behind one trusted proxy."""
+    """The reference app in production mode: as shipped, and behind one trusted proxy.
+
+    Each has a database of its own, made by init-db, with nothing in it.
+    """
     with pytest.MonkeyPatch.context() as monkeypatch:
-        isolate(monkeypatch, tmp_path_factory.mktemp("properties"))
-        yield {
-            "plain": create_app({"TESTING": False}),
-            "proxied": create_app({"TESTING": False, "TRUSTED_PROXIES": 1}),
-        }
+        folder = tmp_path_factory.mktemp("properties")
+        isolate(monkeypatch, folder)
+        made = {}
+        for name, config in (("plain", {}), ("proxied", {"TRUSTED_PROXIES": 1})):
+            database = f"sqlite:///{(folder / f'{name}.sqlite3').as_posix()}"
+            app = create_app({"TESTING": False, "SQLALCHEMY_DATABASE_URI": database, **config})
+            assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+            made[name] = app
+        yield made
+        for app in made.values():
+            dispose(app)
 
 
 @pytest.fixture(scope="module")
@@ -162,15 +194,16 @@ def send(app: Flask, sent: dict, headers: dict[str, str] | None = None):
 
 
 def known_deviation(method: str, status: int) -> str | None:
-    """The one kind of response that is not JSON, on purpose."""
+    """The kinds of response that are neither JSON nor one of the app's pages, on purpose."""
     if method == "OPTIONS" and status == 200:
         # Flask's automatic answer: an empty body and an Allow header. Labelling it JSON
         # would take a Flask subclass for a body that is not there.
         return "the automatic OPTIONS answer has no body and Content-Type text/html"
-    if status == 308:
+    if status in (302, 303, 308):
         # Werkzeug's routing redirects //hello to /hello (and /api to /api/) before any view or
-        # error handler runs; the body is a short HTML note, the Location is what counts.
-        return "a routing redirect carries Werkzeug's own short HTML body"
+        # error handler runs, and Flask-Login sends a visitor to /login: the body is a short
+        # HTML note, the Location is what counts.
+        return "a redirect carries Werkzeug's own short HTML body"
     return None
 
 
@@ -180,26 +213,32 @@ def last_hop(value: str) -> str | None:
     return values[-1] if values else None
 
 
-def expect_json(response, method: str) -> None:
-    """The body is a JSON object (or empty for HEAD and OPTIONS); Content-Type says JSON."""
-    if known_deviation(method, response.status_code):
+def is_page(response, method: str) -> bool:
+    """A page the app rendered from a template: the guestbook, a form, an error page."""
+    return response.mimetype == "text/html" and not known_deviation(method, response.status_code)
+
+
+def expect_json_or_a_page(response, method: str) -> None:
+    """The body is JSON (an object, or the list of greetings), or one of the app's pages."""
+    if known_deviation(method, response.status_code) or is_page(response, method):
         return
     assert response.headers.get("Content-Type") == "application/json", response.headers
-    if method == "HEAD":
+    if method == "HEAD" or response.status_code == 204:
         assert response.data == b""
         return
     if method == "OPTIONS" and response.status_code == 200 and not response.data:
         return  # headers only (Allow); the Content-Type still says JSON
     body = json.loads(response.data)
-    assert isinstance(body, dict)
+    assert isinstance(body, dict | list)
     if response.status_code >= 400:
-        assert sorted(body) == ERROR_KEYS
+        assert sorted(set(body) - {"errors"}) == ERROR_KEYS
         assert (body["status"], body["method"]) == (response.status_code, method)
 
 
-def expect_own_headers(response, sent: dict[str, str], https: bool) -> None:
+def expect_own_headers(response, method: str, sent: dict[str, str], https: bool) -> None:
     """Every header is one the app chose; only a sane X-Request-ID comes back as sent."""
-    for name, value in SECURITY_HEADERS.items():
+    chosen_headers = PAGE_HEADERS if is_page(response, method) else SECURITY_HEADERS
+    for name, value in chosen_headers.items():
         assert response.headers.getlist(name) == [value]
     assert response.headers.getlist("Strict-Transport-Security") == ([HSTS] if https else [])
     sent_id = sent.get("X-Request-ID")
@@ -213,16 +252,23 @@ def expect_own_headers(response, sent: dict[str, str], https: bool) -> None:
         "x-request-id",
         "content-type",
         "content-length",
+        "www-authenticate",  # a 401 from the API
+        "link",  # the list of greetings
+        "x-total-count",
     }
     for name, value in response.headers.items():
         if name.lower() == "content-length":
             assert value.isdigit()
         elif name.lower() == "allow":
             assert set(value.split(", ")) <= ALLOWED_METHODS
-        elif name.lower() == "location":  # a routing redirect, to this same site
+        elif name.lower() == "vary":  # Flask-Login reads the session on every request (Part II)
+            assert value == "Cookie"
+        elif name.lower() == "set-cookie":  # a form's CSRF token lives in the session
+            assert value.startswith("session=") and "HttpOnly" in value and "SameSite=Lax" in value
+        elif name.lower() == "location":  # a redirect, to this same site
             # (in the scheme a trusted proxy names, whatever it is; no Host header: no host)
-            host = value.partition("://")[2].split("/", 1)[0]
-            assert response.status_code == 308 and host in ("localhost", "")
+            host = value.partition("://")[2].split("/", 1)[0] if "://" in value else ""
+            assert response.status_code in (302, 303, 308) and host in ("localhost", "")
         else:
             assert name.lower() in chosen, f"unexpected header {name}: {value!r}"
 
@@ -253,8 +299,8 @@ def test_any_request_gets_json_with_the_security_headers_and_no_500(apps, log, s
     response = send(apps["plain"], sent)
     event(f"{response.status_code}")
     assert response.status_code < 500
-    expect_json(response, sent["method"])
-    expect_own_headers(response, sent["headers"], https=False)
+    expect_json_or_a_page(response, sent["method"])
+    expect_own_headers(response, sent["method"], sent["headers"], https=False)
     expect_one_log_line(log, response)
 
 
@@ -270,8 +316,10 @@ def test_behind_a_trusted_proxy_any_forwarded_values_are_safe(
     headers["X-Forwarded-Proto"] = forwarded_proto
     response = send(apps["proxied"], sent, headers)
     assert response.status_code < 500
-    expect_json(response, sent["method"])
-    expect_own_headers(response, headers, https=last_hop(forwarded_proto) == "https")
+    expect_json_or_a_page(response, sent["method"])
+    expect_own_headers(
+        response, sent["method"], headers, https=last_hop(forwarded_proto) == "https"
+    )
     [line] = [line for line in log.messages if line.endswith(response.headers["X-Request-ID"])]
     client = last_hop(forwarded_for) or "127.0.0.1"
     client = quote(client, safe="/:@!$&'()*+,;=~")  # URL-encoded in the log, as the path is
