@@ -31,12 +31,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     commands.init_app(app)
-    auth.init_app(app)
-    forms.init_app(app)
     # Error handlers, hooks and middleware belong to the app, so they cover every blueprint.
     errors.init_app(app)
     headers.init_app(app)
-    request_log.init_app(app)
+    request_log.init_app(app)  # first of the before_request hooks: every request gets its id
+    auth.init_app(app)
+    forms.init_app(app)  # CSRFProtect's check runs before each view, after the request's id
     proxy.init_app(app)
     app.register_blueprint(main.bp)
     app.register_blueprint(api.bp)
