@@ -304,7 +304,8 @@ def test_next_never_leads_off_the_site(guestbook, runner):
             got=f"{show(response)}: a browser goes to {sorted(hosts)}",
             tip="follow next only when it is a path of the site: it starts with one / and not "
             "//, and holds no backslash, space or control character; urlsplit(next).netloc == "
-            f'"" alone lets /\\evil.com through ({README}, step 5)',
+            f'"" alone lets http:evil.com through, which a browser reads as http://evil.com '
+            f"({README}, step 5)",
         )
 
 
