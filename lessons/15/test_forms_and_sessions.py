@@ -376,39 +376,30 @@ def test_an_invalid_message_gets_the_form_and_its_error(guestbook, client, runne
 
 
 def register_form(client, runner):
-    return (
-        "/register",
-        form_with(form_page(client, "/register"), "username", "password"),
-        {
-            "username": "grace",
-            "password": PASSWORD,
-        },
-    )
+    """The sign-up form, and what to fill in: (page, form, values)."""
+    form = form_with(form_page(client, "/register"), "username", "password")
+    return "/register", form, {"username": "grace", "password": PASSWORD}
 
 
 def login_form(client, runner):
+    """The sign-in form, for a user who exists."""
     cli_user(runner, "ada")
-    return (
-        "/login",
-        form_with(form_page(client, "/login"), "username", "password"),
-        {
-            "username": "ada",
-            "password": PASSWORD,
-        },
-    )
+    form = form_with(form_page(client, "/login"), "username", "password")
+    return "/login", form, {"username": "ada", "password": PASSWORD}
 
 
 def guestbook_form(client, runner):
+    """The form that signs the guestbook, for a signed-in user."""
     cli_user(runner, "ada")
     sign_in(client)
     return "/", sign_form(form_page(client, "/")), {"message": "Hello"}
 
 
 def logout(client, runner):
+    """The sign-out form, for a signed-in user."""
     cli_user(runner, "ada")
     sign_in(client)
-    shown = form_page(client, "/")
-    return "/", logout_form(shown), {}
+    return "/", logout_form(form_page(client, "/")), {}
 
 
 FORMS = {"register": register_form, "login": login_form, "sign": guestbook_form, "logout": logout}
