@@ -253,3 +253,33 @@ def moment_before() -> datetime:
 def moment_after() -> datetime:
     """A millisecond from now: no timestamp the app has written so far is later."""
     return datetime.now(UTC) + timedelta(milliseconds=1)
+# -- lesson 14: what a page loads, and the policy that lets it (lessons 14 and 15) ---------
+
+
+def stylesheets(response: Any) -> list[str]:
+    """The href of every <link rel="stylesheet"> on the page, as the HTML gives it."""
+    return [
+        values.get("href", "")
+        for tag, values in page(response).tags
+        if tag == "link" and "stylesheet" in values.get("rel", "").lower().split()
+    ]
+
+
+def policies(response: Any) -> list[dict[str, list[str]]]:
+    """Each Content-Security-Policy header as {directive: [sources]}, names and keywords lowercase.
+
+    A browser enforces every policy it gets; within one, the first directive of a name counts.
+    """
+    found = []
+    for header in response.headers.getlist("Content-Security-Policy"):
+        directives: dict[str, list[str]] = {}
+        for part in header.split(";"):
+            if not part.split():
+                continue
+            name, *sources = part.split()
+            if name.lower() not in directives:
+                directives[name.lower()] = [
+                    source.lower() if source.startswith("'") else source for source in sources
+                ]
+        found.append(directives)
+    return found
