@@ -113,23 +113,19 @@ def test_rewrite_takes_an_edited_stage_back_into_the_patches(clone):
     lessons_tool(repo, "tags")
     # A maintainer edits lesson 06's reference step and replays the later ones on top.
     git(repo, "switch", "--quiet", "-c", "edit", "lesson-07")
-    init = repo / "solution" / "__init__.py"
-    text = init.read_text(encoding="utf-8").replace(
-        "Tell monitors the service is up", "Tell monitors all is well"
+    logs = repo / "solution" / "logs.py"
+    text = logs.read_text(encoding="utf-8").replace(
+        "Log times like the API's", "Log times as the API does"
     )
-    init.write_text(text, encoding="utf-8")
+    logs.write_text(text, encoding="utf-8")
     git(repo, "commit", "--quiet", "--all", "--amend", "--no-edit")
     git(repo, "cherry-pick", "lesson-07..complete")
     git(repo, "switch", "--quiet", "main")
     lessons_tool(repo, "rewrite", "edit")
     changed = sorted(line.split()[-1] for line in git(repo, "status", "--porcelain").splitlines())
-    # Lesson 07's patch changes too: its index lines name the edited file's new blob.
-    assert changed == [
-        "lessons/06/reference.patch",
-        "lessons/07/reference.patch",
-        "solution/__init__.py",
-    ]
-    assert "Tell monitors all is well" in init.read_text(encoding="utf-8")
+    # No later step touches logs.py, so only lesson 06's patch and the file itself change.
+    assert changed == ["lessons/06/reference.patch", "solution/logs.py"]
+    assert "Log times as the API does" in logs.read_text(encoding="utf-8")
 
 
 def test_rewrite_refuses_to_overwrite_uncommitted_changes(clone):
@@ -326,7 +322,7 @@ def test_rewrite_deletes_the_files_a_stage_no_longer_has_and_their_caches(clone)
     lessons_tool(repo, "rewrite", "edit")
     assert not (repo / "solution" / "wsgi.py").exists() and not cache.exists()
     changed = sorted(line.split()[-1] for line in git(repo, "status", "--porcelain").splitlines())
-    assert changed == ["lessons/07/reference.patch", "solution/wsgi.py"]
+    assert changed == [f"lessons/{NUMBERS[-1]}/reference.patch", "solution/wsgi.py"]
 
 
 def test_rewrite_refuses_a_learners_branch(clone):
@@ -345,14 +341,17 @@ def test_rewrite_refuses_a_learners_branch(clone):
 def test_rewrite_refuses_a_branch_whose_commits_are_not_the_stages(clone):
     repo = clone()
     lessons_tool(repo, "tags")
-    git(repo, "switch", "--quiet", "-c", "mine", "lesson-07")
+    # The last stage's commit replaced by one of the learner's own.
+    git(repo, "switch", "--quiet", "-c", "mine", "complete~1")
     (repo / "solution" / "serve.py").write_text('"""My way to serve it."""\n', encoding="utf-8")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "My own commit, not a stage")
     git(repo, "switch", "--quiet", "main")
     result = lessons_tool(repo, "rewrite", "mine", check=False)
     assert result.returncode == 1, result.stdout
-    assert "My own commit, not a stage" in result.stdout and "lesson 07" in result.stdout
+    assert (
+        "My own commit, not a stage" in result.stdout and f"lesson {NUMBERS[-1]}" in result.stdout
+    )
     assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
 
 
@@ -365,8 +364,11 @@ def test_rewrite_takes_a_new_lesson_added_on_top_of_complete(clone):
     git(repo, "commit", "--quiet", "-m", "Reference step for a new lesson")
     git(repo, "switch", "--quiet", "main")
     result = lessons_tool(repo, "rewrite", "edit")
-    assert "new lesson 08" in result.stdout, result.stdout
-    assert "solution/extra.py" in (repo / "lessons" / "08" / "reference.patch").read_text("utf-8")
+    following = f"{int(NUMBERS[-1]) + 1:02d}"
+    assert f"new lesson {following}" in result.stdout, result.stdout
+    assert "solution/extra.py" in (repo / "lessons" / following / "reference.patch").read_text(
+        "utf-8"
+    )
 
 
 @pytest.mark.parametrize("operation", ["merge", "rebase", "cherry-pick"])
