@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.support import copy_kata, git
+from lessons import catalog, copies, stages
+from tests.support import ROOT, copy_kata, git
+
+SMALL = ["01", "02", "03"]  # a kata of three lessons keeps the tests of the tool quick
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +65,15 @@ def bare_logging() -> Callable[[], AbstractContextManager[None]]:
             logging.root.handlers[:] = saved
 
     return bare
+
+
+@pytest.fixture(scope="session")
+def small_kata(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A copy of the kata with its first three lessons only, and its stages' solution/ trees."""
+    kata = tmp_path_factory.mktemp("small-kata")
+    copies.lessons_copy(ROOT, kata)
+    for lesson in catalog.lessons(kata):
+        if lesson.number not in SMALL:
+            shutil.rmtree(lesson.folder)
+    trees = stages.build(ROOT, stages.plan_from_worktree(kata))
+    return kata, trees

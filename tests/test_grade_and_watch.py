@@ -13,22 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lessons import catalog, copies, stages
+from lessons import stages
 from tests.support import ROOT, run
-
-SMALL = ["01", "02", "03"]  # a kata of three lessons keeps these tests quick
-
-
-@pytest.fixture(scope="module")
-def small_kata(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    """A copy of the kata with its first three lessons only, and its stages' solution/ trees."""
-    kata = tmp_path_factory.mktemp("small-kata")
-    copies.lessons_copy(ROOT, kata)
-    for lesson in catalog.lessons(kata):
-        if lesson.number not in SMALL:
-            shutil.rmtree(lesson.folder)
-    trees = stages.build(ROOT, stages.plan_from_worktree(kata))
-    return kata, trees
 
 
 def learner(folder: Path, tree: str) -> Path:

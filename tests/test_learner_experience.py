@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from lessons import catalog, copies, progress
+from lessons import catalog, copies, progress, stages
 from tests.support import ROOT, run
 
 LESSON_01_TESTS = len(
@@ -102,10 +103,14 @@ def test_a_green_lesson_points_at_the_next_one():
     assert lines[-1] == "Read lessons/02/README.md, then run: pytest lessons/02"
 
 
-def test_status_runs_every_lesson_and_prints_the_table():
-    result = run(sys.executable, "-m", "lessons", cwd=ROOT, check=False)
-    assert "Flask kata progress" in result.stdout
-    for lesson in catalog.lessons():
+def test_status_runs_every_lesson_and_prints_the_table(small_kata, tmp_path):
+    kata, trees = small_kata
+    kata = Path(shutil.copytree(kata, tmp_path / "kata"))
+    stages.checkout(ROOT, trees[-1], kata)
+    result = run(sys.executable, "-m", "lessons", cwd=kata, check=False)
+    assert "Flask kata progress" in result.stdout and result.returncode == 0
+    assert "Every lesson passes. The kata is complete: well done!" in result.stdout
+    for lesson in catalog.lessons(kata):
         assert re.search(
             rf"{lesson.number}\s+{re.escape(lesson.title)}\s+\d+/\d+", result.stdout
         ), result.stdout
