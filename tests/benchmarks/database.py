@@ -500,8 +500,9 @@ def measure(options: argparse.Namespace, work: Path) -> Results:
                 workers = load.child_pids(server.process.pid)
                 results.worker_rss_mb[name] = [load.rss_mb(pid) for pid in workers]
         finally:
-            for server in running.values():
-                server.stop()
+            with signals_held():
+                for server in running.values():
+                    server.stop()
         progress(f"timing imports ({options.import_runs} fresh interpreters each)")
         for app in (REFERENCE, BARE):
             results.import_seconds[app.name] = [
@@ -550,15 +551,18 @@ def wrk_with_cpu(
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as wrk:
-        time.sleep(seconds / 4)
-        start = time.monotonic(), cpu_seconds(workers)
-        time.sleep(seconds / 2)
-        end = time.monotonic(), cpu_seconds(workers)
         try:
+            time.sleep(seconds / 4)
+            start = time.monotonic(), cpu_seconds(workers)
+            time.sleep(seconds / 2)
+            end = time.monotonic(), cpu_seconds(workers)
             out, err = wrk.communicate(timeout=seconds + 60)
         except subprocess.TimeoutExpired:
             wrk.kill()
             raise CannotMeasure(f"{' '.join(command)} did not finish") from None
+        except BaseException:  # SIGTERM or the time limit: stop the load too
+            wrk.kill()
+            raise
     if wrk.returncode != 0:
         raise CannotMeasure(f"{' '.join(command)} failed:\n{out}{err}")
     run = load.parse_wrk(out)
@@ -767,6 +771,17 @@ def time_limit(options: argparse.Namespace) -> int:
     """Seconds after which the run gives up: twice what it should take, and two minutes more."""
     reads = len(READS) * (options.warmup + options.rounds * options.duration)
     return 2 * (reads + options.write_duration + 60) + 120
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGTERM and the time limit back while the servers stop: every one of them stops."""
+    held = {signal.SIGTERM, signal.SIGALRM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 def give_up(signal_number: int, _frame: Any) -> None:
