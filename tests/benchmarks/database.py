@@ -601,32 +601,44 @@ def goals(results: Results) -> list[dict[str, Any]]:
     first, deep = first_and_deep(REFERENCE.name)
     deep_ratio = statistics.median(results.ratios(deep, first, "p50_ms"))
     writes = results.writes
-    checks: list[tuple[str, Any, bool]] = [
+    checks: list[tuple[str, Any, str, bool]] = [
         (
             "list: the same number of queries for 1, 20, 100 a page",
             ", ".join(map(str, sizes)),
+            "queries",
             len(set(sizes)) == 1,
         ),
-        (f"deep page {DEEP_PAGE}: p50 within 2x of the first page's", deep_ratio, deep_ratio <= 2),
-        (f"{USERS} writers: zero errors", writes.errors, writes.errors == 0),
         (
-            f"{USERS} writers: every 201 in the database (missing)",
+            f"deep page {DEEP_PAGE}: p50 within 2x of the first page's",
+            deep_ratio,
+            "x",
+            deep_ratio <= 2,
+        ),
+        (f"{USERS} writers: zero errors", writes.errors, "errors", writes.errors == 0),
+        (
+            f"{USERS} writers: every 201 in the database",
             writes.missing,
+            "missing",
             writes.missing == 0 and writes.created > 0,
         ),
     ]
     for read in reads_of(REFERENCE.name):
         p99 = results.median(read, "p99_ms")
-        checks.append((f"p99 < 50 ms: GET {read.path}", p99, p99 < 50))
+        checks.append((f"p99 < 50 ms: GET {read.path}", p99, "ms", p99 < 50))
     rss = max(results.worker_rss_mb[REFERENCE.name])
     startup = statistics.median(results.import_seconds[REFERENCE.name])
     checks += [
-        ("worker RSS (max) < 75 MB", rss, rss < 75),
-        ("import + create_app() < 0.5 s", startup, startup < 0.5),
+        ("worker RSS (max) < 75 MB", rss, "MB", rss < 75),
+        ("import + create_app() < 0.5 s", startup, "s", startup < 0.5),
     ]
     return [
-        {"goal": goal, "value": round(value, 3) if isinstance(value, float) else value, "ok": ok}
-        for goal, value, ok in checks
+        {
+            "goal": goal,
+            "value": round(value, 3) if isinstance(value, float) else value,
+            "unit": unit,
+            "ok": ok,
+        }
+        for goal, value, unit, ok in checks
     ]
 
 
@@ -698,7 +710,12 @@ def report(results: Results, settings: dict[str, Any], info: dict[str, Any]) -> 
         f"goals of the reference on {name} (DESIGN.md, Quality bars):",
     ]
     for goal in goals(results):
-        lines.append(f"  {'ok' if goal['ok'] else 'MISS':5} {goal['goal']:58} {goal['value']}")
+        value = goal["value"]
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        separator = "" if goal["unit"] == "x" else " "
+        lines.append(
+            f"  {'ok' if goal['ok'] else 'MISS':5} {goal['goal']:58} {shown}{separator}{goal['unit']}"
+        )
     return "\n".join(lines)
 
 
