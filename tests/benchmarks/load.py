@@ -141,7 +141,7 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def wait_until_ready(self, workers: int) -> None:
-        """Wait for the port and every worker, then check that GET /hello answers right."""
+        """Wait for the port and every worker, then check that the app answers right."""
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline and self.process.poll() is None:
             # Only the start of the log: the apps log every request after it.
@@ -153,6 +153,10 @@ class Server:
             time.sleep(0.05)
         else:
             raise CannotMeasure(self.failure("did not start"))
+        self.check()
+
+    def check(self) -> None:
+        """Refuse to measure an app that does not answer GET /hello with its greeting."""
         check_hello(self.url)
 
     @property
@@ -394,7 +398,7 @@ def row(label: str, values: list[Any], spec: str = ".1f") -> str:
     return f"{label:34}{cells}"
 
 
-def rotated(apps: list[App], number: int) -> list[App]:
+def rotated[T](apps: list[T], number: int) -> list[T]:
     """The apps in round number's order: each takes every place in turn, so none is always first."""
     shift = number % len(apps)
     return apps[shift:] + apps[:shift]
