@@ -253,6 +253,8 @@ def moment_before() -> datetime:
 def moment_after() -> datetime:
     """A millisecond from now: no timestamp the app has written so far is later."""
     return datetime.now(UTC) + timedelta(milliseconds=1)
+
+
 # -- lesson 14: what a page loads, and the policy that lets it (lessons 14 and 15) ---------
 
 
