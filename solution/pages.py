@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from .db import db
@@ -64,7 +64,7 @@ def guestbook(form: GreetingForm | None, status: int = 200) -> Response:
         abort(400, description="The page must be a whole number, 1 or more.")
     query = (
         db.select(Greeting)
-        .options(joinedload(Greeting.author))
+        .options(selectinload(Greeting.author))
         .order_by(Greeting.created_at.desc(), Greeting.id.desc())
     )
     greetings = db.paginate(query, page=int(text), per_page=PER_PAGE, error_out=False)
