@@ -114,3 +114,46 @@ def test_status_runs_every_lesson_and_prints_the_table(small_kata, tmp_path):
         assert re.search(
             rf"{lesson.number}\s+{re.escape(lesson.title)}\s+\d+/\d+", result.stdout
         ), result.stdout
+
+
+def test_an_older_python_is_refused_in_one_line(monkeypatch):
+    """Lesson 02's check of datetime.utcnow() means nothing before 3.12: the kata says so."""
+    import pytest as pytest_module
+
+    from lessons import plugin
+
+    monkeypatch.setattr(sys, "version_info", (3, 11, 7, "final", 0))
+    with pytest_module.raises(pytest_module.UsageError) as refused:
+        plugin.pytest_configure(None)  # refused before the config is looked at
+    assert "needs Python 3.12 or newer, and this is Python 3.11.7" in str(refused.value)
+
+
+def test_a_deprecated_call_in_solution_fails_its_test_with_a_message(small_kata, tmp_path):
+    kata, trees = small_kata
+    kata = Path(shutil.copytree(kata, tmp_path / "kata"))
+    stages.checkout(ROOT, trees[2], kata)  # lessons 01 and 02 solved
+    stamps = kata / "solution" / "timestamps.py"
+    stamps.write_text(
+        '"""Timestamps."""\n\nfrom datetime import datetime\n\n\ndef utc_timestamp() -> str:\n'
+        '    """The time now, the old way."""\n'
+        '    return datetime.utcnow().isoformat(timespec="milliseconds") + "Z"\n',
+        encoding="utf-8",
+    )
+    result = run(
+        sys.executable,
+        "-m",
+        "pytest",
+        "lessons/02",
+        "-p",
+        "no:cacheprovider",
+        cwd=kata,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout
+    assert "Expected: no deprecated calls in solution/" in result.stdout, result.stdout
+    assert "datetime.datetime.utcnow() is deprecated" in result.stdout
+    assert "solution/timestamps.py, line 8" in result.stdout
+    assert (
+        "DeprecationWarning"
+        not in result.stdout.split("short test summary")[-1].split("failed")[-1]
+    )
