@@ -35,7 +35,7 @@ PHASES = tuple(phase for phase in Phase if phase is not Phase.explain)
 settings.register_profile("kata", max_examples=50, deadline=None, phases=PHASES)
 # `python -m lessons verify` proves red and green at every stage, dozens of runs: fewer examples.
 settings.register_profile(
-    "kata-verify", max_examples=20, deadline=None, database=None, phases=PHASES
+    "kata-verify", max_examples=10, deadline=None, database=None, phases=PHASES
 )
 settings.load_profile("kata")
 

@@ -24,7 +24,9 @@ IDENTITY = {
 }
 
 
-def run(*command: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    *command: str | Path, cwd: Path, check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run a command without a shell and return what it printed."""
     environment = {**os.environ, **IDENTITY}
     result = subprocess.run(
@@ -33,7 +35,7 @@ def run(*command: str | Path, cwd: Path, check: bool = True) -> subprocess.Compl
         env=environment,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     if check and result.returncode != 0:
         raise AssertionError(

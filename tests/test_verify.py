@@ -13,7 +13,7 @@ from tests.support import ROOT, run
 
 
 def test_verify_passes_on_the_kata():
-    result = run(sys.executable, "-m", "lessons", "verify", cwd=ROOT, check=False)
+    result = run(sys.executable, "-m", "lessons", "verify", cwd=ROOT, check=False, timeout=1200)
     assert result.returncode == 0, result.stdout + result.stderr
     checks = len(catalog.lessons()) + 1 + len(catalog.variants()) + 1
     assert f"verify: all {checks} checks passed" in result.stdout, result.stdout

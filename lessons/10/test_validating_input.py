@@ -554,7 +554,10 @@ def row_counts(database_uri):
 
 # One app and database for all examples, which the function-scoped fixtures give: each example
 # checks only what its own request did. 25 examples: nested JSON takes time to make.
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=min(settings.default.max_examples, 25),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(body=JSON | st.dictionaries(TEXT, JSON, max_size=4) | NEAR_MISSES)
 def test_no_json_body_crashes_the_sign_up_or_stores_anything_when_refused(api, row_counts, body):
     text = json.dumps(body)
