@@ -1,12 +1,15 @@
-"""Where the lessons, the skeleton and the variant patches live, and what they are called."""
+"""Where the lessons, the skeleton and the variant patches live, what they are called, and the
+Python they need."""
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+OLDEST_PYTHON = (3, 12)  # the seeds' floor, and what tox checks (with 3.13)
 LESSON_FOLDER = re.compile(r"\d\d")
 TITLE = re.compile(r"#\s*Lesson\s+\d+\s*[-:\u2014\u2013]+\s*(?P<title>.+)")
 
@@ -98,3 +101,14 @@ def lesson_of(nodeid: str) -> str | None:
     if len(parts) > 2 and parts[0] == "lessons" and LESSON_FOLDER.fullmatch(parts[1]):
         return parts[1]
     return None
+
+
+def python_too_old() -> str | None:
+    """Why this Python cannot run the lessons, in one line; None when it can."""
+    if sys.version_info[:2] >= OLDEST_PYTHON:
+        return None
+    oldest, found = ".".join(map(str, OLDEST_PYTHON)), ".".join(map(str, sys.version_info[:3]))
+    return (
+        f"The kata needs Python {oldest} or newer, and this is Python {found}. Make the virtual "
+        "environment with a newer Python (README.md, Quick start), then install again."
+    )

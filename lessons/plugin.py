@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 import warnings
 from collections.abc import Generator, Iterator
@@ -25,7 +24,6 @@ from lessons import catalog, progress  # noqa: E402
 from lessons.feedback import explain  # noqa: E402
 from lessons.learner import LearnerAppError, SetupFailure  # noqa: E402
 
-OLDEST_PYTHON = (3, 12)
 EARLY = "holds_early"
 
 # Lessons stay fast: fewer examples than hypothesis's default, and no deadline (speed is
@@ -42,12 +40,9 @@ settings.load_profile("kata")
 
 def pytest_configure(config: pytest.Config) -> None:
     """Refuse an old Python in one line; register the mark and the progress table."""
-    if sys.version_info < OLDEST_PYTHON:
-        found = ".".join(map(str, sys.version_info[:3]))
-        raise pytest.UsageError(
-            f"The kata needs Python 3.12 or newer, and this is Python {found}. Make the virtual "
-            "environment with a newer Python (README.md, Quick start), then install again."
-        )
+    too_old = catalog.python_too_old()
+    if too_old:
+        raise pytest.UsageError(too_old)
     config.addinivalue_line(
         "markers", f"{EARLY}(reason): the test passes before its lesson too, for the reason given"
     )

@@ -128,6 +128,25 @@ def test_an_older_python_is_refused_in_one_line(monkeypatch):
     assert "needs Python 3.12 or newer, and this is Python 3.11.7" in str(refused.value)
 
 
+@pytest.mark.parametrize("command", [[], ["verify"], ["grade", "class"], ["watch", "1"]])
+def test_the_tool_refuses_to_run_tests_on_an_older_python_once(monkeypatch, capsys, command):
+    """grade would otherwise print a class of failed learners, and verify 144 failed runs."""
+    from lessons import __main__ as tool
+
+    monkeypatch.setattr(sys, "version_info", (3, 11, 7, "final", 0))
+
+    def runs_the_tests(*args, **kwargs):
+        pytest.fail("the tool ran the tests on Python 3.11")
+
+    monkeypatch.setattr(tool, "status", runs_the_tests)
+    for module in (tool.verify, tool.grade, tool.watch):
+        monkeypatch.setattr(module, "run", runs_the_tests)
+    assert tool.main(command) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1, err
+    assert "needs Python 3.12 or newer, and this is Python 3.11.7" in err
+
+
 def test_a_deprecated_call_in_solution_fails_its_test_with_a_message(small_kata, tmp_path):
     kata, trees = small_kata
     kata = Path(shutil.copytree(kata, tmp_path / "kata"))
